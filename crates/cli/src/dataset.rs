@@ -1,0 +1,55 @@
+//! Which dataset a command works on.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use taskq_ingest::{IngestOptions, Input};
+use taskq_store::Dataset;
+
+const DEFAULT: &str = "taskq-data";
+
+/// The built-in sample: `taskq gen --tasks 300 --seed 7`, zstd-compressed (see data/README.md).
+pub(crate) const SAMPLE: &[u8] = include_bytes!("../../../data/sample.jsonl.zst");
+
+/// The dataset to ingest into: `--dataset`, else `TASKQ_DATASET`, else ./taskq-data.
+pub(crate) fn for_writing(arg: Option<PathBuf>) -> PathBuf {
+    arg.unwrap_or_else(|| PathBuf::from(DEFAULT))
+}
+
+/// A dataset opened for reading; holds the sample's temporary folder alive when it is the sample.
+pub(crate) struct Opened {
+    dataset: Dataset,
+    _sample: Option<tempfile::TempDir>,
+}
+
+impl Opened {
+    pub(crate) fn dataset(&self) -> &Dataset {
+        &self.dataset
+    }
+}
+
+/// The dataset to read: the one named (which must exist), else ./taskq-data if it exists, else
+/// the built-in sample, said on stderr.
+pub(crate) async fn for_reading(arg: Option<PathBuf>) -> Result<Opened> {
+    let named = match arg {
+        Some(p) if !p.exists() => bail!("{}: no such dataset (run `taskq ingest --dataset {} FILES` first)", p.display(), p.display()),
+        Some(p) => Some(p),
+        None if Path::new(DEFAULT).exists() => Some(PathBuf::from(DEFAULT)),
+        None => None,
+    };
+    if let Some(p) = named {
+        let dataset = Dataset::open(&p)?;
+        return Ok(Opened { dataset, _sample: None });
+    }
+    let dir = tempfile::tempdir().context("creating a folder for the built-in sample")?;
+    let file = dir.path().join("sample.jsonl.zst");
+    std::fs::write(&file, SAMPLE).with_context(|| file.display().to_string())?;
+    let root = dir.path().join("dataset");
+    let report = taskq_ingest::ingest(&[Input::Path(file)], &IngestOptions::new(root.clone())).await?;
+    eprintln!(
+        "taskq: using the built-in sample dataset ({} tasks): no --dataset or TASKQ_DATASET given, and ./{DEFAULT} does not exist",
+        report.tasks_written
+    );
+    let dataset = Dataset::open(&root)?;
+    Ok(Opened { dataset, _sample: Some(dir) })
+}

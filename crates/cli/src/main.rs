@@ -1,0 +1,172 @@
+//! `taskq`: the command line. The only crate that wires the others together.
+
+mod dataset;
+mod report;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use taskq_core::Table;
+use taskq_ingest::{IngestOptions, Input};
+use taskq_query::{Format, QueryError, Session};
+
+#[derive(Parser, Debug)]
+#[command(name = "taskq", version, about = "Annotation analytics over Scale GenAI task data: flatten task JSON into tables, query them with SQL")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct DatasetArg {
+    /// The dataset folder [default: ./taskq-data]
+    #[arg(long, env = "TASKQ_DATASET", global = true)]
+    dataset: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read task JSON (files, folders, `-` for stdin; JSONL, arrays, API envelopes; gzip/zstd)
+    /// into the dataset. Exit code 0: all ingested; 2: committed, but some records quarantined;
+    /// 1: failed, nothing committed.
+    Ingest {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<String>,
+        #[command(flatten)]
+        dataset: DatasetArg,
+    },
+    /// Run a SQL query over the dataset's tables (the built-in sample when there is no dataset).
+    Sql {
+        query: String,
+        #[arg(long, default_value = "table", value_parser = clap::builder::PossibleValuesParser::new(Format::NAMES))]
+        format: String,
+        /// Write to this file instead of standard output
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        dataset: DatasetArg,
+    },
+    /// List the dataset's tables with their row counts.
+    Tables {
+        #[command(flatten)]
+        dataset: DatasetArg,
+    },
+    /// Print the columns of every table, or of one, with their types.
+    Schema { table: Option<String> },
+    /// Generate synthetic tasks as JSON lines (zstd-compressed when --out ends in .zst).
+    Gen {
+        #[arg(long, default_value_t = 300)]
+        tasks: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("taskq: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("taskq: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<QueryError>().is_some_and(QueryError::is_broken_pipe)
+    })
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Ingest { paths, dataset } => {
+            let root = dataset::for_writing(dataset.dataset);
+            let inputs: Vec<Input> = paths
+                .iter()
+                .map(|p| if p == "-" { Input::Stdin } else { Input::Path(p.into()) })
+                .collect();
+            let report = taskq_ingest::ingest(&inputs, &IngestOptions::new(root.clone())).await?;
+            report::ingest(&report, &root, &mut std::io::stdout().lock())?;
+            for w in &report.warnings {
+                eprintln!("taskq: warning: {w}");
+            }
+            Ok(if report.quarantined > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Sql { query, format, output, dataset } => {
+            let format = Format::from_name(&format).context("unknown format")?;
+            let ds = dataset::for_reading(dataset.dataset).await?;
+            let result = Session::open(ds.dataset().clone()).sql(&query).await?;
+            match output {
+                Some(path) => {
+                    let mut f = std::io::BufWriter::new(
+                        std::fs::File::create(&path).with_context(|| format!("{}", path.display()))?,
+                    );
+                    result.write(format, &mut f)?;
+                }
+                None => {
+                    if format == Format::Parquet && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                        bail!("Parquet is binary: name a file with --output, or redirect standard output");
+                    }
+                    result.write(format, &mut std::io::BufWriter::new(std::io::stdout()))?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tables { dataset } => {
+            let ds = dataset::for_reading(dataset.dataset).await?;
+            let counts = ds.dataset().row_counts().await?;
+            report::tables(&counts, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { table } => {
+            let tables: Vec<Table> = match table {
+                None => Table::ALL.to_vec(),
+                Some(name) => vec![Table::from_name(&name).with_context(|| {
+                    let names: Vec<_> = Table::ALL.iter().map(|t| t.name()).collect();
+                    format!("no table `{name}`; the tables are: {}", names.join(", "))
+                })?],
+            };
+            report::schema(&tables, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gen { tasks, seed, out } => {
+            let opts = taskq_gen::GenOptions { tasks, seed };
+            match out {
+                Some(path) => {
+                    let file = std::fs::File::create(&path).with_context(|| format!("{}", path.display()))?;
+                    if path.extension().is_some_and(|e| e == "zst") {
+                        let mut z = zstd::stream::write::Encoder::new(file, 19)?;
+                        taskq_gen::generate(&opts, &mut z)?;
+                        z.finish()?;
+                    } else {
+                        let mut w = std::io::BufWriter::new(file);
+                        taskq_gen::generate(&opts, &mut w)?;
+                        w.flush()?;
+                    }
+                }
+                None => {
+                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                    taskq_gen::generate(&opts, &mut w)?;
+                    w.flush()?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! taskq-flatten: task JSON bytes → task records → Arrow batches, one per table.
+//!
+//! [`RecordReader`] splits a decompressed stream into records whatever the container (JSONL,
+//! array, envelope); [`Flattener`] parses each record, redacts secrets, checks the record rules
+//! and appends one task's rows to every table it touches. Nothing is ever dropped silently: a
+//! record that breaks the rules comes back as a [`Rejected`] with its reason, and anything odd
+//! inside an accepted task lands in that row's `extra_json`.
+//!
+//! ```
+//! use taskq_flatten::{Flattener, RecordReader};
+//!
+//! let jsonl = br#"{"task_id":"t1","threads":[{"turns":[{"messages":[{"role":"assistant","annotations":[{"key":"overall","value":4}]}]}]}]}
+//! {"task_id":"t2","created_at":5}
+//! "#;
+//! let mut f = Flattener::new();
+//! let mut rejected = Vec::new();
+//! for record in RecordReader::new(&jsonl[..]) {
+//!     rejected.extend(f.push(&record.unwrap()));
+//! }
+//! assert_eq!(rejected.len(), 1); // t2: created_at is a number
+//! let batches = f.flush().unwrap();
+//! let annotations = batches.get(taskq_core::Table::Annotations).unwrap();
+//! assert_eq!(annotations.num_rows(), 1);
+//! ```
+
+mod builder;
+mod fields;
+mod reader;
+mod task;
+
+use std::collections::HashSet;
+
+use arrow::record_batch::RecordBatch;
+use serde_json::{Map, Value};
+use taskq_core::{REDACTED, SECRET_KEYS, Table, redact_text};
+
+pub use reader::{Record, RecordKind, RecordReader};
+
+/// Why a record was not ingested.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error("not valid JSON: {0}")]
+    NotJson(String),
+    #[error("{0}")]
+    Broken(&'static str),
+    #[error("a task must be a JSON object, found {found}")]
+    NotObject { found: &'static str },
+    #[error("field `task_id`: expected a string, found {found}")]
+    NoTaskId { found: &'static str },
+    #[error("field `{field}`: expected {expected}, found {found}")]
+    BadField {
+        field: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+}
+
+/// A record that went to quarantine.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// Position of the task inside an envelope held on one line; `None` for the record itself.
+    pub element: Option<usize>,
+    pub error: RecordError,
+    /// The record's text, with secrets redacted.
+    pub text: String,
+}
+
+/// The delivery a task came in, from its envelope or its `docs` item.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Delivery {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    /// Microseconds since the epoch, UTC.
+    pub delivered_at: Option<i64>,
+    pub response_schema_id: Option<String>,
+}
+
+impl Delivery {
+    /// From an envelope's `delivery` member: an id or an expanded delivery object.
+    pub fn from_envelope(v: &Value) -> Delivery {
+        match v {
+            Value::String(id) => Delivery {
+                id: Some(id.clone()),
+                ..Delivery::default()
+            },
+            Value::Object(o) => Delivery {
+                id: o.get("id").and_then(Value::as_str).map(str::to_owned),
+                name: o.get("name").and_then(Value::as_str).map(str::to_owned),
+                delivered_at: o
+                    .get("delivered_at")
+                    .and_then(Value::as_str)
+                    .and_then(fields::parse_timestamp),
+                response_schema_id: None,
+            },
+            _ => Delivery::default(),
+        }
+    }
+}
+
+/// Flattened rows of whole tasks, one batch per table. Within one `Batches` a task id occurs at
+/// most once.
+#[derive(Debug, Default)]
+pub struct Batches {
+    pub tasks: usize,
+    pub batches: Vec<(Table, RecordBatch)>,
+}
+
+impl Batches {
+    pub fn get(&self, t: Table) -> Option<&RecordBatch> {
+        self.batches.iter().find(|(bt, _)| *bt == t).map(|(_, b)| b)
+    }
+}
+
+/// Counts for the ingest summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlattenStats {
+    /// Tasks flattened (a task id seen twice counts twice).
+    pub tasks: u64,
+    /// Keys written to an `extra_json` column: unknown fields and values that did not fit.
+    pub extra_fields: u64,
+}
+
+/// Turns records into Arrow batches.
+pub struct Flattener {
+    builders: task::Builders,
+    ids: HashSet<String>,
+    ready: Vec<Batches>,
+    stats: FlattenStats,
+}
+
+impl std::fmt::Debug for Flattener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flattener")
+            .field("buffered_tasks", &self.ids.len())
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl Default for Flattener {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Flattener {
+    pub fn new() -> Self {
+        Flattener {
+            builders: task::Builders::new(),
+            ids: HashSet::new(),
+            ready: Vec::new(),
+            stats: FlattenStats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> &FlattenStats {
+        &self.stats
+    }
+
+    /// Tasks buffered and not yet taken.
+    pub fn buffered_tasks(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Parses one record and appends its task(s). Returns what was rejected (usually nothing).
+    pub fn push(&mut self, record: &Record) -> Vec<Rejected> {
+        if let Some(why) = record.broken {
+            return vec![reject(None, RecordError::Broken(why), &record.bytes)];
+        }
+        let mut value: Value = match serde_json::from_slice(&record.bytes) {
+            Ok(v) => v,
+            Err(e) => return vec![reject(None, RecordError::NotJson(e.to_string()), &record.bytes)],
+        };
+        redact(&mut value);
+        match record.kind {
+            RecordKind::DocsItem => self.push_doc(value, None).into_iter().collect(),
+            RecordKind::Task => match envelope_items(&mut value) {
+                Some((items, kind, delivery)) => {
+                    let delivery = delivery.unwrap_or_else(|| record.delivery.as_ref().clone());
+                    let mut rejected = Vec::new();
+                    for (i, item) in items.into_iter().enumerate() {
+                        let r = match kind {
+                            RecordKind::DocsItem => self.push_doc(item, Some(i)),
+                            RecordKind::Task => self.push_task(item, &delivery, Some(i)),
+                        };
+                        rejected.extend(r);
+                    }
+                    rejected
+                }
+                None => self.push_task(value, &record.delivery, None).into_iter().collect(),
+            },
+        }
+    }
+
+    fn push_doc(&mut self, doc: Value, element: Option<usize>) -> Option<Rejected> {
+        let (task, delivery) = doc_to_task(doc);
+        self.push_task(task, &delivery, element)
+    }
+
+    fn push_task(&mut self, task: Value, delivery: &Delivery, element: Option<usize>) -> Option<Rejected> {
+        let obj = match task::check(&task) {
+            Ok(obj) => obj,
+            Err(e) => return Some(reject(element, e, task.to_string().as_bytes())),
+        };
+        let id = obj.get("task_id").and_then(Value::as_str).unwrap_or_default();
+        if self.ids.contains(id) {
+            // The later occurrence wins; keep the two apart so the earlier can be dropped.
+            self.close_generation();
+        }
+        self.ids.insert(id.to_owned());
+        self.stats.tasks += 1;
+        self.stats.extra_fields += task::flatten_task(&mut self.builders, obj, delivery);
+        None
+    }
+
+    fn close_generation(&mut self) {
+        if self.ids.is_empty() {
+            return;
+        }
+        let tasks = self.ids.len();
+        self.ids.clear();
+        let batches = Table::ALL
+            .iter()
+            .zip(self.builders.0.iter_mut())
+            .filter(|(_, b)| b.rows() > 0)
+            .map(|(t, b)| (*t, b.finish()))
+            .collect();
+        self.ready.push(Batches { tasks, batches });
+    }
+
+    /// Takes everything flattened so far, in input order. Each `Batches` holds a task id at most
+    /// once; a later `Batches` may repeat an id of an earlier one, and then it wins.
+    pub fn take(&mut self) -> Vec<Batches> {
+        self.close_generation();
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Everything flattened so far merged into one `Batches` (for tests and small inputs: a task
+    /// id pushed twice appears twice). `None` when nothing was flattened.
+    pub fn flush(&mut self) -> Option<Batches> {
+        let mut all = self.take();
+        match all.len() {
+            0 => None,
+            1 => all.pop(),
+            _ => {
+                let tasks = all.iter().map(|b| b.tasks).sum();
+                let batches = Table::ALL
+                    .iter()
+                    .filter_map(|t| {
+                        let parts: Vec<_> = all.iter().filter_map(|b| b.get(*t)).cloned().collect();
+                        (!parts.is_empty()).then(|| {
+                            let merged = arrow::compute::concat_batches(&t.schema(), &parts)
+                                .unwrap_or_else(|e| panic!("{t}: batches of one schema: {e}"));
+                            (*t, merged)
+                        })
+                    })
+                    .collect();
+                Some(Batches { tasks, batches })
+            }
+        }
+    }
+}
+
+fn reject(element: Option<usize>, error: RecordError, bytes: &[u8]) -> Rejected {
+    Rejected {
+        element,
+        error,
+        text: redact_text(String::from_utf8_lossy(bytes).trim_end()),
+    }
+}
+
+/// Replaces every secret value, at any depth, with the redaction marker.
+fn redact(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o.iter_mut() {
+                if SECRET_KEYS.contains(&k.as_str()) {
+                    *child = Value::String(REDACTED.to_owned());
+                } else {
+                    redact(child);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// When `v` is an envelope (an object without `task_id` holding a `tasks` or `docs` array),
+/// takes its items out, with their kind and the envelope's delivery.
+fn envelope_items(v: &mut Value) -> Option<(Vec<Value>, RecordKind, Option<Delivery>)> {
+    let o = v.as_object_mut()?;
+    if o.contains_key("task_id") {
+        return None;
+    }
+    let (key, kind) = if matches!(o.get("tasks"), Some(Value::Array(_))) {
+        ("tasks", RecordKind::Task)
+    } else if matches!(o.get("docs"), Some(Value::Array(_))) {
+        ("docs", RecordKind::DocsItem)
+    } else {
+        return None;
+    };
+    let Some(Value::Array(items)) = o.remove(key) else {
+        return None;
+    };
+    let delivery = o.get("delivery").map(Delivery::from_envelope);
+    Some((items, kind, delivery))
+}
+
+/// A `docs` item `{task_id, created_at, delivery_id, delivered_at, response_schema_id,
+/// response: {threads, ...}}` as a task. Fields of `response` other than `threads` are kept as
+/// `response.KEY` in the task's `extra_json`; delivery fields that are not strings stay in the
+/// task, where they land in `extra_json` too.
+fn take_str(o: &mut Map<String, Value>, key: &str) -> Option<String> {
+    match o.get(key) {
+        Some(Value::String(_)) => o.remove(key).and_then(|v| v.as_str().map(str::to_owned)),
+        Some(Value::Null) => {
+            o.remove(key);
+            None
+        }
+        _ => None,
+    }
+}
+
+fn doc_to_task(doc: Value) -> (Value, Delivery) {
+    let Value::Object(mut o) = doc else {
+        return (doc, Delivery::default());
+    };
+    let mut delivery = Delivery::default();
+    delivery.id = take_str(&mut o, "delivery_id");
+    delivery.response_schema_id = take_str(&mut o, "response_schema_id");
+    if let Some(at) = o.get("delivered_at").and_then(Value::as_str).and_then(fields::parse_timestamp) {
+        delivery.delivered_at = Some(at);
+        o.remove("delivered_at");
+    } else if o.get("delivered_at").is_some_and(Value::is_null) {
+        o.remove("delivered_at");
+    }
+    match o.remove("response") {
+        Some(Value::Object(mut response)) => {
+            if let Some(threads) = response.remove("threads") {
+                o.insert("threads".into(), threads);
+            }
+            for (k, v) in response {
+                o.insert(format!("response.{k}"), v);
+            }
+        }
+        None | Some(Value::Null) => {}
+        Some(other) => {
+            o.insert("response".into(), other);
+        }
+    }
+    (Value::Object(o), delivery)
+}

@@ -1,0 +1,87 @@
+//! Naming, finding and opening inputs.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::IngestError;
+
+/// One thing to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or a folder read recursively.
+    Path(PathBuf),
+    /// Standard input (`-` on the command line).
+    Stdin,
+}
+
+/// File names a folder is searched for; named files are read whatever their name.
+const EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "gz", "zst", "zstd"];
+const BUFFER: usize = 1 << 20;
+
+impl Input {
+    /// How the input is named in messages and the quarantine.
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::Path(p) => p.display().to_string(),
+            Input::Stdin => "-".to_owned(),
+        }
+    }
+
+    /// Opens the input, decompressing gzip or zstd when its first bytes say so.
+    pub fn open(&self) -> Result<Box<dyn BufRead>, IngestError> {
+        let name = self.display_name();
+        let raw: Box<dyn Read> = match self {
+            Input::Path(p) => Box::new(File::open(p).map_err(|e| IngestError::read(&name, e))?),
+            Input::Stdin => Box::new(io::stdin()),
+        };
+        let mut buffered = BufReader::with_capacity(BUFFER, raw);
+        let magic = buffered.fill_buf().map_err(|e| IngestError::read(&name, e))?;
+        let zstd_err = |e| IngestError::read(&name, e);
+        Ok(match magic {
+            [0x1f, 0x8b, ..] => Box::new(BufReader::with_capacity(BUFFER, flate2::bufread::MultiGzDecoder::new(buffered))),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Box::new(BufReader::with_capacity(
+                BUFFER,
+                zstd::stream::read::Decoder::with_buffer(buffered).map_err(zstd_err)?,
+            )),
+            _ => Box::new(buffered),
+        })
+    }
+}
+
+/// Files to read, in order: inputs as given, folders recursively in sorted order. Fails before
+/// anything is read when a path does not exist.
+pub fn expand(inputs: &[Input]) -> Result<Vec<Input>, IngestError> {
+    let mut out = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => out.push(Input::Stdin),
+            Input::Path(p) if p.is_dir() => walk(p, &mut out)?,
+            Input::Path(p) if p.exists() => out.push(input.clone()),
+            Input::Path(p) => return Err(IngestError::Missing { path: p.display().to_string() }),
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>) -> Result<(), IngestError> {
+    let read = |e| IngestError::read(&dir.display().to_string(), e);
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(read)?;
+    entries.sort();
+    for path in entries {
+        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().as_ref())) {
+            out.push(Input::Path(path));
+        }
+    }
+    Ok(())
+}

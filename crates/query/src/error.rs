@@ -1,0 +1,23 @@
+/// Why a query or its output failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("{0}")]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    #[error(transparent)]
+    Store(#[from] taskq_store::StoreError),
+    #[error("writing {format} output: {source}")]
+    Output {
+        format: &'static str,
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+    #[error("writing output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl QueryError {
+    /// True when the reader of the output went away (`taskq sql ... | head`): not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, QueryError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}

@@ -1,0 +1,378 @@
+//! One ingest run: stream batches into Parquet, then commit every table and the manifest.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, AsArray, BooleanArray};
+use arrow::record_batch::RecordBatch;
+use deltalake::kernel::transaction::CommitBuilder;
+use deltalake::kernel::{Action, Remove};
+use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::writer::{DeltaWriter, RecordBatchWriter};
+use deltalake::DeltaTable;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use taskq_core::Table;
+
+use crate::lock::WriteLock;
+use crate::manifest::{DIR, Manifest, QuarantineEntry, RunRecord};
+use crate::read::{create_table, open_latest, table_path};
+use crate::{Dataset, StoreError};
+
+/// How a run writes its files.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// A data file is closed and a new one started past this many bytes.
+    pub target_file_size: u64,
+    /// Rows per Parquet row group, at most.
+    pub row_group_rows: usize,
+    /// Bytes per Parquet row group, at most: bounds what each open file buffers.
+    pub row_group_bytes: usize,
+    /// zstd level of the Parquet pages.
+    pub zstd_level: i32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            target_file_size: 128 << 20,
+            row_group_rows: 64 * 1024,
+            row_group_bytes: 32 << 20,
+            zstd_level: 3,
+        }
+    }
+}
+
+/// What a committed run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub run_id: String,
+    /// Distinct task ids the run carried.
+    pub tasks: u64,
+    /// Rows written per table, in [`Table::ALL`] order (tables with none left out).
+    pub rows: Vec<(Table, u64)>,
+    pub quarantined: u64,
+    /// Rows of earlier versions of the run's tasks that were removed, per table.
+    pub replaced: Vec<(Table, u64)>,
+}
+
+/// An ingest run in progress. Nothing it writes is visible to readers until [`Run::commit`];
+/// dropping it instead leaves the dataset as it was.
+pub struct Run {
+    root: PathBuf,
+    run_id: String,
+    manifest: Manifest,
+    tables: Vec<(DeltaTable, Option<RecordBatchWriter>)>,
+    props: WriterProperties,
+    opts: RunOptions,
+    /// Task ids written since the last segment commit. A repeat closes the segment first, so
+    /// the later occurrence replaces the earlier one like any re-ingested task.
+    segment_ids: HashSet<String>,
+    run_ids: HashSet<String>,
+    rows: BTreeMap<Table, u64>,
+    replaced: BTreeMap<Table, u64>,
+    quarantine: Option<(PathBuf, BufWriter<File>)>,
+    quarantined: u64,
+    /// Folders this run made, removed again if it never commits: a first run that fails leaves
+    /// no half-made dataset behind. Nothing that existed before the run is ever removed.
+    created: Vec<PathBuf>,
+    committed: bool,
+    _lock: WriteLock,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("root", &self.root)
+            .field("run_id", &self.run_id)
+            .field("rows", &self.rows)
+            .finish()
+    }
+}
+
+impl Dataset {
+    /// Starts a run on the dataset at `root`, creating it if needed. Tables that a failed run
+    /// left ahead of the manifest are rolled back first.
+    pub async fn begin_run(root: &Path, opts: RunOptions) -> Result<Run, StoreError> {
+        let root = std::path::absolute(root).map_err(StoreError::io(root))?;
+        let meta = root.join(DIR);
+        let created: Vec<PathBuf> = [&root, &meta].into_iter().filter(|p| !p.exists()).cloned().collect();
+        std::fs::create_dir_all(meta.join("quarantine")).map_err(StoreError::io(&meta))?;
+        let lock = WriteLock::acquire(&meta)?;
+        let mut run_created = created;
+        let manifest = Manifest::load(&root)?.unwrap_or_default();
+        let versions = manifest.versions();
+        let mut tables = Vec::new();
+        for t in Table::ALL {
+            let table = match (open_latest(&root, *t).await?, versions.get(t.name())) {
+                (Some(table), Some(&v)) if table.version() > Some(v) => table
+                    .restore()
+                    .with_version_to_restore(v)
+                    .await
+                    .map_err(StoreError::delta(*t))?
+                    .0,
+                (Some(table), Some(_)) => table,
+                (None, Some(_)) => {
+                    return Err(StoreError::Manifest {
+                        path: table_path(&root, *t),
+                        reason: "the manifest names this table, but it is gone".into(),
+                    });
+                }
+                (existing, None) => {
+                    if existing.is_some() {
+                        // Created by a run that never completed: nothing in it was ever visible.
+                        let dir = table_path(&root, *t);
+                        std::fs::remove_dir_all(&dir).map_err(StoreError::io(&dir))?;
+                    }
+                    run_created.push(table_path(&root, *t));
+                    create_table(&root, *t).await?
+                }
+            };
+            tables.push((table, None));
+        }
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(opts.zstd_level).unwrap_or_default(),
+            ))
+            .set_max_row_group_row_count(Some(opts.row_group_rows))
+            .set_max_row_group_bytes(Some(opts.row_group_bytes))
+            .set_created_by(format!("taskq {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(Run {
+            root,
+            run_id: new_run_id(),
+            manifest,
+            tables,
+            props,
+            opts,
+            segment_ids: HashSet::new(),
+            run_ids: HashSet::new(),
+            rows: BTreeMap::new(),
+            replaced: BTreeMap::new(),
+            quarantine: None,
+            quarantined: 0,
+            created: run_created,
+            committed: false,
+            _lock: lock,
+        })
+    }
+}
+
+fn new_run_id() -> String {
+    let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("{now}-{}", &id[..8])
+}
+
+impl Run {
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// Writes the rows of whole tasks, each task id at most once in `batches`.
+    pub async fn write(&mut self, batches: Vec<(Table, RecordBatch)>) -> Result<(), StoreError> {
+        let ids: Vec<String> = batches
+            .iter()
+            .filter(|(t, _)| *t == Table::Tasks)
+            .flat_map(|(_, b)| task_ids(b).map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        if ids.iter().any(|id| self.segment_ids.contains(id)) {
+            self.commit_segment().await?;
+        }
+        for (t, batch) in batches {
+            if batch.schema() != t.schema() {
+                return Err(StoreError::Schema {
+                    table: t,
+                    reason: format!("got {:?}", batch.schema()),
+                });
+            }
+            *self.rows.entry(t).or_default() += batch.num_rows() as u64;
+            self.writer(t)?.write(batch).await.map_err(StoreError::delta(t))?;
+        }
+        self.run_ids.extend(ids.iter().cloned());
+        self.segment_ids.extend(ids);
+        Ok(())
+    }
+
+    /// Keeps a rejected record in the run's quarantine file (written through at commit).
+    pub fn quarantine(&mut self, entry: &QuarantineEntry) -> Result<(), StoreError> {
+        if self.quarantine.is_none() {
+            let path = self.root.join(DIR).join("quarantine").join(format!(".{}.jsonl.partial", self.run_id));
+            let f = File::create(&path).map_err(StoreError::io(&path))?;
+            self.quarantine = Some((path, BufWriter::new(f)));
+        }
+        if let Some((path, w)) = &mut self.quarantine {
+            let line = serde_json::to_string(entry).unwrap_or_default();
+            writeln!(w, "{line}").map_err(StoreError::io(path.as_path()))?;
+        }
+        self.quarantined += 1;
+        Ok(())
+    }
+
+    fn writer(&mut self, t: Table) -> Result<&mut RecordBatchWriter, StoreError> {
+        let (table, writer) = &mut self.tables[t as usize];
+        if writer.is_none() {
+            let w = RecordBatchWriter::for_table(table)
+                .map_err(StoreError::delta(t))?
+                .with_writer_properties(self.props.clone())
+                .with_target_file_size(self.opts.target_file_size);
+            *writer = Some(w);
+        }
+        Ok(writer.as_mut().unwrap_or_else(|| unreachable!()))
+    }
+
+    /// Commits what was written since the last segment, table by table: new files in, and every
+    /// earlier row of the segment's tasks out (their files rewritten without them).
+    async fn commit_segment(&mut self) -> Result<(), StoreError> {
+        if self.segment_ids.is_empty() {
+            return Ok(());
+        }
+        for t in Table::ALL.iter().copied() {
+            let removes = self.drop_earlier_rows(t).await?;
+            let adds = match &mut self.tables[t as usize].1 {
+                Some(w) => w.flush().await.map_err(StoreError::delta(t))?,
+                None => Vec::new(),
+            };
+            if adds.is_empty() && removes.is_empty() {
+                continue;
+            }
+            let mode = if removes.is_empty() { SaveMode::Append } else { SaveMode::Overwrite };
+            let actions: Vec<Action> = adds
+                .into_iter()
+                .map(Action::Add)
+                .chain(removes.into_iter().map(Action::Remove))
+                .collect();
+            let table = &mut self.tables[t as usize].0;
+            let snapshot = table.snapshot().map_err(StoreError::delta(t))?;
+            CommitBuilder::default()
+                .with_actions(actions)
+                .build(
+                    Some(snapshot),
+                    table.log_store(),
+                    DeltaOperation::Write { mode, partition_by: None, predicate: None },
+                )
+                .await
+                .map_err(StoreError::delta(t))?;
+            table.update_state().await.map_err(StoreError::delta(t))?;
+        }
+        self.segment_ids.clear();
+        Ok(())
+    }
+
+    /// Finds the committed files of `t` holding rows of the segment's tasks, writes their other
+    /// rows back through the table's writer, and returns the files to remove.
+    async fn drop_earlier_rows(&mut self, t: Table) -> Result<Vec<Remove>, StoreError> {
+        let dir = table_path(&self.root, t);
+        let files: Vec<(PathBuf, Remove)> = {
+            let snapshot = self.tables[t as usize].0.snapshot().map_err(StoreError::delta(t))?;
+            snapshot
+                .log_data()
+                .iter()
+                .map(|f| (dir.join(f.object_store_path().as_ref()), f.remove_action(true)))
+                .collect()
+        };
+        let mut removes = Vec::new();
+        for (path, remove) in files {
+            if !file_has_any(&path, &self.segment_ids)? {
+                continue;
+            }
+            let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).map_err(StoreError::io(&path))?)
+                .and_then(|b| b.build())
+                .map_err(|source| StoreError::Parquet { path: path.clone(), source })?;
+            for batch in reader {
+                let batch = batch.map_err(|e| StoreError::Parquet { path: path.clone(), source: e.into() })?;
+                let keep: BooleanArray = task_ids(&batch).map(|id| Some(!self.segment_ids.contains(id))).collect();
+                let dropped = keep.len() - keep.true_count();
+                *self.replaced.entry(t).or_default() += dropped as u64;
+                let kept = arrow::compute::filter_record_batch(&batch, &keep)
+                    .map_err(|e| StoreError::Parquet { path: path.clone(), source: e.into() })?;
+                if kept.num_rows() > 0 {
+                    // Read back with the file's own schema: cast to the declared one by position.
+                    let kept = RecordBatch::try_new(t.schema(), kept.columns().to_vec())
+                        .map_err(|e| StoreError::Schema { table: t, reason: e.to_string() })?;
+                    self.writer(t)?.write(kept).await.map_err(StoreError::delta(t))?;
+                }
+            }
+            removes.push(remove);
+        }
+        Ok(removes)
+    }
+
+    /// Commits every table, then records the run in the manifest: the moment it becomes visible.
+    pub async fn commit(mut self) -> Result<RunSummary, StoreError> {
+        self.commit_segment().await?;
+        if let Some((path, mut w)) = self.quarantine.take() {
+            w.flush().map_err(StoreError::io(&path))?;
+            let done = path.with_file_name(format!("{}.jsonl", self.run_id));
+            std::fs::rename(&path, &done).map_err(StoreError::io(&done))?;
+        }
+        let versions = Table::ALL
+            .iter()
+            .zip(&self.tables)
+            .map(|(t, (table, _))| (t.name().to_owned(), table.version().unwrap_or(0)))
+            .collect();
+        let record = RunRecord {
+            run_id: self.run_id.clone(),
+            finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            tasks: self.run_ids.len() as u64,
+            rows: self.rows.iter().map(|(t, n)| (t.name().to_owned(), *n)).collect(),
+            quarantined: self.quarantined,
+            versions,
+        };
+        self.manifest.runs.push(record);
+        self.manifest.save(&self.root)?;
+        self.committed = true;
+        Ok(RunSummary {
+            run_id: self.run_id.clone(),
+            tasks: self.run_ids.len() as u64,
+            rows: self.rows.iter().map(|(t, n)| (*t, *n)).collect(),
+            quarantined: self.quarantined,
+            replaced: self.replaced.iter().map(|(t, n)| (*t, *n)).collect(),
+        })
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        // Not committed: the partial quarantine file and the folders the run made go with it.
+        if let Some((path, _)) = self.quarantine.take() {
+            let _ = std::fs::remove_file(path);
+        }
+        for dir in self.created.iter().rev() {
+            if dir == &self.root {
+                let _ = std::fs::remove_dir(dir);
+            } else {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+}
+
+/// The `task_id` column (always the first) of a batch.
+fn task_ids(batch: &RecordBatch) -> impl Iterator<Item = &str> {
+    let col = batch.column(0).as_string::<i32>();
+    (0..col.len()).map(move |i| col.value(i))
+}
+
+/// Whether the data file at `path` holds a row of any of `ids`; reads only its `task_id` column.
+fn file_has_any(path: &Path, ids: &HashSet<String>) -> Result<bool, StoreError> {
+    let parquet_err = |source| StoreError::Parquet { path: path.to_owned(), source };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).map_err(StoreError::io(path))?)
+        .map_err(parquet_err)?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
+    let reader = builder.with_projection(mask).build().map_err(parquet_err)?;
+    for batch in reader {
+        let batch = batch.map_err(|e| StoreError::Parquet { path: path.to_owned(), source: e.into() })?;
+        if task_ids(&batch).any(|id| ids.contains(id)) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
