@@ -32,24 +32,35 @@ impl Opened {
 /// the built-in sample, said on stderr.
 pub(crate) async fn for_reading(arg: Option<PathBuf>) -> Result<Opened> {
     let named = match arg {
-        Some(p) if !p.exists() => bail!("{}: no such dataset (run `taskq ingest --dataset {} FILES` first)", p.display(), p.display()),
+        Some(p) if !p.exists() => bail!(
+            "{}: no such dataset (run `taskq ingest --dataset {} FILES` first)",
+            p.display(),
+            p.display()
+        ),
         Some(p) => Some(p),
         None if Path::new(DEFAULT).exists() => Some(PathBuf::from(DEFAULT)),
         None => None,
     };
     if let Some(p) = named {
         let dataset = Dataset::open(&p)?;
-        return Ok(Opened { dataset, _sample: None });
+        return Ok(Opened {
+            dataset,
+            _sample: None,
+        });
     }
     let dir = tempfile::tempdir().context("creating a folder for the built-in sample")?;
     let file = dir.path().join("sample.jsonl.zst");
     std::fs::write(&file, SAMPLE).with_context(|| file.display().to_string())?;
     let root = dir.path().join("dataset");
-    let report = taskq_ingest::ingest(&[Input::Path(file)], &IngestOptions::new(root.clone())).await?;
+    let report =
+        taskq_ingest::ingest(&[Input::Path(file)], &IngestOptions::new(root.clone())).await?;
     eprintln!(
         "taskq: using the built-in sample dataset ({} tasks): no --dataset or TASKQ_DATASET given, and ./{DEFAULT} does not exist",
         report.tasks_written
     );
     let dataset = Dataset::open(&root)?;
-    Ok(Opened { dataset, _sample: Some(dir) })
+    Ok(Opened {
+        dataset,
+        _sample: Some(dir),
+    })
 }

@@ -14,7 +14,11 @@ use taskq_ingest::{IngestOptions, Input};
 use taskq_query::{Format, QueryError, Session};
 
 #[derive(Parser, Debug)]
-#[command(name = "taskq", version, about = "Annotation analytics over Scale GenAI task data: flatten task JSON into tables, query them with SQL")]
+#[command(
+    name = "taskq",
+    version,
+    about = "Annotation analytics over Scale GenAI task data: flatten task JSON into tables, query them with SQL"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,7 +73,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("taskq: error: cannot start the async runtime: {e}");
@@ -88,8 +95,10 @@ fn main() -> ExitCode {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<QueryError>().is_some_and(QueryError::is_broken_pipe)
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<QueryError>()
+                .is_some_and(QueryError::is_broken_pipe)
     })
 }
 
@@ -99,29 +108,49 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let root = dataset::for_writing(dataset.dataset);
             let inputs: Vec<Input> = paths
                 .iter()
-                .map(|p| if p == "-" { Input::Stdin } else { Input::Path(p.into()) })
+                .map(|p| {
+                    if p == "-" {
+                        Input::Stdin
+                    } else {
+                        Input::Path(p.into())
+                    }
+                })
                 .collect();
             let report = taskq_ingest::ingest(&inputs, &IngestOptions::new(root.clone())).await?;
             report::ingest(&report, &root, &mut std::io::stdout().lock())?;
             for w in &report.warnings {
                 eprintln!("taskq: warning: {w}");
             }
-            Ok(if report.quarantined > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+            Ok(if report.quarantined > 0 {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Sql { query, format, output, dataset } => {
+        Command::Sql {
+            query,
+            format,
+            output,
+            dataset,
+        } => {
             let format = Format::from_name(&format).context("unknown format")?;
             let ds = dataset::for_reading(dataset.dataset).await?;
             let result = Session::open(ds.dataset().clone()).sql(&query).await?;
             match output {
                 Some(path) => {
                     let mut f = std::io::BufWriter::new(
-                        std::fs::File::create(&path).with_context(|| format!("{}", path.display()))?,
+                        std::fs::File::create(&path)
+                            .with_context(|| format!("{}", path.display()))?,
                     );
                     result.write(format, &mut f)?;
                 }
                 None => {
-                    if format == Format::Parquet && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                        bail!("Parquet is binary: name a file with --output, or redirect standard output");
+                    if format == Format::Parquet
+                        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+                    {
+                        bail!(
+                            "Parquet is binary: name a file with --output, or redirect standard output"
+                        );
                     }
                     result.write(format, &mut std::io::BufWriter::new(std::io::stdout()))?;
                 }
@@ -149,7 +178,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let opts = taskq_gen::GenOptions { tasks, seed };
             match out {
                 Some(path) => {
-                    let file = std::fs::File::create(&path).with_context(|| format!("{}", path.display()))?;
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("{}", path.display()))?;
                     if path.extension().is_some_and(|e| e == "zst") {
                         let mut z = zstd::stream::write::Encoder::new(file, 19)?;
                         taskq_gen::generate(&opts, &mut z)?;

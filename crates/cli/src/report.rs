@@ -16,21 +16,47 @@ pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Res
     writeln!(out, "  fields in extra_json  {}", r.extra_fields)?;
     writeln!(out, "  rows written per table:")?;
     for (t, n) in &r.rows {
-        let replaced = r.replaced.iter().find(|(rt, _)| rt == t).map(|(_, n)| *n).unwrap_or(0);
+        let replaced = r
+            .replaced
+            .iter()
+            .find(|(rt, _)| rt == t)
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
         if replaced > 0 {
-            writeln!(out, "    {:<26} {n:>10}   ({replaced} earlier rows replaced)", t.name())?;
+            writeln!(
+                out,
+                "    {:<26} {n:>10}   ({replaced} earlier rows replaced)",
+                t.name()
+            )?;
         } else {
             writeln!(out, "    {:<26} {n:>10}", t.name())?;
         }
     }
     if r.quarantined > 0 {
-        writeln!(out, "quarantined records (kept in {}):", root.join("_taskq/quarantine").join(format!("{}.jsonl", r.run_id)).display())?;
+        writeln!(
+            out,
+            "quarantined records (kept in {}):",
+            root.join("_taskq/quarantine")
+                .join(format!("{}.jsonl", r.run_id))
+                .display()
+        )?;
         for q in &r.quarantine_sample {
-            let element = q.element.map(|e| format!(", task {e} of the envelope")).unwrap_or_default();
-            writeln!(out, "  {}:{} (byte {}{element}): {}", q.source, q.line, q.offset, q.reason)?;
+            let element = q
+                .element
+                .map(|e| format!(", task {e} of the envelope"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {}:{} (byte {}{element}): {}",
+                q.source, q.line, q.offset, q.reason
+            )?;
         }
         if r.quarantined > r.quarantine_sample.len() as u64 {
-            writeln!(out, "  ... and {} more", r.quarantined - r.quarantine_sample.len() as u64)?;
+            writeln!(
+                out,
+                "  ... and {} more",
+                r.quarantined - r.quarantine_sample.len() as u64
+            )?;
         }
     }
     Ok(())
@@ -39,7 +65,14 @@ pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Res
 pub(crate) fn tables(counts: &[(Table, u64)], out: &mut impl Write) -> Result<()> {
     writeln!(out, "{:<26} {:>12}  one row per", "table", "rows")?;
     for (t, n) in counts {
-        writeln!(out, "{:<26} {n:>12}  {}", t.name(), t.doc().trim_start_matches("One row per ").trim_end_matches('.'))?;
+        writeln!(
+            out,
+            "{:<26} {n:>12}  {}",
+            t.name(),
+            t.doc()
+                .trim_start_matches("One row per ")
+                .trim_end_matches('.')
+        )?;
     }
     Ok(())
 }

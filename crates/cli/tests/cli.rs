@@ -1,5 +1,7 @@
 //! The `taskq` binary, run in a temporary folder as a user would run it.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -14,7 +16,10 @@ fn fixture(name: &str) -> PathBuf {
 
 fn taskq_cmd(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_taskq"));
-    c.args(args).current_dir(dir).env_remove("TASKQ_DATASET").env("RUST_BACKTRACE", "1");
+    c.args(args)
+        .current_dir(dir)
+        .env_remove("TASKQ_DATASET")
+        .env("RUST_BACKTRACE", "1");
     c
 }
 
@@ -39,14 +44,28 @@ fn text(b: &[u8]) -> String {
 
 #[track_caller]
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "status {:?}\nstdout:\n{}\nstderr:\n{}", o.status, text(&o.stdout), text(&o.stderr));
+    assert!(
+        o.status.success(),
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        text(&o.stdout),
+        text(&o.stderr)
+    );
     text(&o.stdout)
 }
 
 /// One number from a query, via CSV.
 fn scalar(dir: &Path, dataset: &str, sql: &str) -> i64 {
-    let out = ok(&taskq(dir, &["sql", sql, "--format", "csv", "--dataset", dataset]));
-    out.lines().nth(1).unwrap_or_else(|| panic!("no row: {out}")).trim().parse().unwrap()
+    let out = ok(&taskq(
+        dir,
+        &["sql", sql, "--format", "csv", "--dataset", dataset],
+    ));
+    out.lines()
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row: {out}"))
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 const COUNT_ALL: &str = "SELECT (SELECT count(*) FROM tasks) * 1000000 + (SELECT count(*) FROM messages) * 1000 + (SELECT count(*) FROM annotations)";
@@ -54,16 +73,33 @@ const COUNT_ALL: &str = "SELECT (SELECT count(*) FROM tasks) * 1000000 + (SELECT
 #[test]
 fn ingest_a_folder_then_query_it() {
     let dir = tempfile::tempdir().unwrap();
-    let o = taskq(dir.path(), &["ingest", repo().join("data/fixtures").to_str().unwrap()]);
+    let o = taskq(
+        dir.path(),
+        &["ingest", repo().join("data/fixtures").to_str().unwrap()],
+    );
     let summary = ok(&o);
     assert!(summary.contains("tasks read            8"), "{summary}");
     assert!(summary.contains("records quarantined   0"), "{summary}");
     assert!(dir.path().join("taskq-data/_taskq/manifest.json").exists());
     // ./taskq-data is found without naming it.
-    let table = ok(&taskq(dir.path(), &["sql", "SELECT key, value, count(*) AS n FROM annotations WHERE key = 'instruction_following' GROUP BY 1, 2 ORDER BY 3 DESC, 2"]));
-    assert!(table.contains("| instruction_following | 3     | 3 |"), "{table}");
+    let table = ok(&taskq(
+        dir.path(),
+        &[
+            "sql",
+            "SELECT key, value, count(*) AS n FROM annotations WHERE key = 'instruction_following' GROUP BY 1, 2 ORDER BY 3 DESC, 2",
+        ],
+    ));
+    assert!(
+        table.contains("| instruction_following | 3     | 3 |"),
+        "{table}"
+    );
     let tables = ok(&taskq(dir.path(), &["tables"]));
-    assert!(tables.lines().any(|l| l.starts_with("annotations") && l.contains(" 46 ")), "{tables}");
+    assert!(
+        tables
+            .lines()
+            .any(|l| l.starts_with("annotations") && l.contains(" 46 ")),
+        "{tables}"
+    );
 }
 
 #[test]
@@ -71,7 +107,8 @@ fn stdin_gzip_zstd_arrays_and_envelopes_all_give_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let task = std::fs::read(fixture("task_completed_multithread.json")).unwrap();
-    let compact = serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&task).unwrap()).unwrap();
+    let compact =
+        serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&task).unwrap()).unwrap();
     let want = 1_000_000 + 10 * 1000 + 22;
 
     let o = taskq_stdin(d, &["ingest", "-", "--dataset", "stdin"], &task);
@@ -81,7 +118,11 @@ fn stdin_gzip_zstd_arrays_and_envelopes_all_give_the_same_rows() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&task).unwrap();
     std::fs::write(d.join("t.json.gz"), gz.finish().unwrap()).unwrap();
-    std::fs::write(d.join("t.jsonl.zst"), zstd::encode_all(&compact[..], 3).unwrap()).unwrap();
+    std::fs::write(
+        d.join("t.jsonl.zst"),
+        zstd::encode_all(&compact[..], 3).unwrap(),
+    )
+    .unwrap();
     let mut array = b"[".to_vec();
     array.extend_from_slice(&task);
     array.extend_from_slice(b"]");
@@ -95,13 +136,39 @@ fn stdin_gzip_zstd_arrays_and_envelopes_all_give_the_same_rows() {
         "delivered_at": "2025-06-14T00:00:00Z", "response_schema_id": "schema_1", "response": {"threads": v["threads"]}}], "total": 1});
     std::fs::write(d.join("docs.json"), docs.to_string()).unwrap();
 
-    for (file, ds) in [("t.json.gz", "gz"), ("t.jsonl.zst", "zst"), ("array.json", "array"), ("page.json", "page"), ("docs.json", "docs")] {
+    for (file, ds) in [
+        ("t.json.gz", "gz"),
+        ("t.jsonl.zst", "zst"),
+        ("array.json", "array"),
+        ("page.json", "page"),
+        ("docs.json", "docs"),
+    ] {
         ok(&taskq(d, &["ingest", file, "--dataset", ds]));
         assert_eq!(scalar(d, ds, COUNT_ALL), want, "{file}");
     }
-    let delivery = ok(&taskq(d, &["sql", "SELECT delivery_id, delivery_name, response_schema_id FROM tasks", "--format", "csv", "--dataset", "docs"]));
+    let delivery = ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT delivery_id, delivery_name, response_schema_id FROM tasks",
+            "--format",
+            "csv",
+            "--dataset",
+            "docs",
+        ],
+    ));
     assert!(delivery.contains("del_2,,schema_1"), "{delivery}");
-    let delivery = ok(&taskq(d, &["sql", "SELECT delivery_id, delivery_name FROM tasks", "--format", "csv", "--dataset", "page"]));
+    let delivery = ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT delivery_id, delivery_name FROM tasks",
+            "--format",
+            "csv",
+            "--dataset",
+            "page",
+        ],
+    ));
     assert!(delivery.contains("del_1,weekly"), "{delivery}");
 }
 
@@ -118,17 +185,31 @@ fn a_bad_record_is_quarantined_with_its_place_and_the_rest_ingested() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(out.contains("records quarantined   3"), "{out}");
-    assert!(out.contains("mixed.jsonl:2 (byte 37): field `created_at`: expected a string or null, found number"), "{out}");
+    assert!(
+        out.contains(
+            "mixed.jsonl:2 (byte 37): field `created_at`: expected a string or null, found number"
+        ),
+        "{out}"
+    );
     assert!(out.contains("mixed.jsonl:3 (byte "), "{out}");
     assert!(out.contains("mixed.jsonl:4 (byte "), "{out}");
-    assert!(out.contains("field `threads`: expected an array or null, found string"), "{out}");
+    assert!(
+        out.contains("field `threads`: expected an array or null, found string"),
+        "{out}"
+    );
     assert_eq!(scalar(d, "taskq-data", "SELECT count(*) FROM tasks"), 2);
     let qdir = d.join("taskq-data/_taskq/quarantine");
-    let files: Vec<_> = std::fs::read_dir(&qdir).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&qdir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let q = std::fs::read_to_string(&files[0]).unwrap();
     assert_eq!(q.lines().count(), 3);
-    assert!(q.contains("\"line\":2") && q.contains("\"source\":\"mixed.jsonl\""), "{q}");
+    assert!(
+        q.contains("\"line\":2") && q.contains("\"source\":\"mixed.jsonl\""),
+        "{q}"
+    );
     assert!(!q.contains("PLANTED-Q") && q.contains("[REDACTED]"), "{q}");
 }
 
@@ -142,34 +223,54 @@ fn unreadable_inputs_fail_clearly_and_commit_nothing() {
     // A missing path.
     let o = taskq(d, &["ingest", good, "nope.jsonl"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("nope.jsonl: no such file or folder"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("nope.jsonl: no such file or folder"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // A file that is not JSON.
     std::fs::write(d.join("notes.txt"), "hello\nthis is not json\n").unwrap();
     let o = taskq(d, &["ingest", good, "notes.txt"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("notes.txt: not JSON"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("notes.txt: not JSON"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // A truncated gzip file.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&std::fs::read(fixture("task_completed_multithread.json")).unwrap()).unwrap();
+    gz.write_all(&std::fs::read(fixture("task_completed_multithread.json")).unwrap())
+        .unwrap();
     let bytes = gz.finish().unwrap();
     std::fs::write(d.join("cut.json.gz"), &bytes[..bytes.len() / 2]).unwrap();
     let o = taskq(d, &["ingest", good, "cut.json.gz"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("cut.json.gz: the compressed stream ends early (truncated file?)"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("cut.json.gz: the compressed stream ends early (truncated file?)"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // None of these committed anything.
     assert!(!d.join("taskq-data/_taskq/manifest.json").exists());
-    for o in [taskq(d, &["tables"])] {
-        assert!(text(&o.stderr).contains("built-in sample"), "{}", text(&o.stderr));
-    }
+    let o = taskq(d, &["tables"]);
+    assert!(
+        text(&o.stderr).contains("built-in sample"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // An empty file is said, and the rest is ingested.
     std::fs::write(d.join("empty.jsonl"), "").unwrap();
     let o = taskq(d, &["ingest", good, "empty.jsonl"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(text(&o.stderr).contains("empty.jsonl: empty: no JSON in it, nothing read"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("empty.jsonl: empty: no JSON in it, nothing read"),
+        "{}",
+        text(&o.stderr)
+    );
     assert_eq!(scalar(d, "taskq-data", "SELECT count(*) FROM tasks"), 1);
 }
 
@@ -199,8 +300,22 @@ fn reingesting_replaces_and_never_duplicates() {
     v["threads"].as_array_mut().unwrap().truncate(1);
     std::fs::write(d.join("changed.json"), v.to_string()).unwrap();
     ok(&taskq(d, &["ingest", "changed.json"]));
-    assert_eq!(scalar(d, "taskq-data", "SELECT count(*) FROM threads WHERE task_id = '6650f1c2a9d4e3b8f0a1c2d3'"), 1);
-    assert_eq!(scalar(d, "taskq-data", "SELECT count(*) FROM annotations WHERE task_id = '6650f1c2a9d4e3b8f0a1c2d3'"), 18);
+    assert_eq!(
+        scalar(
+            d,
+            "taskq-data",
+            "SELECT count(*) FROM threads WHERE task_id = '6650f1c2a9d4e3b8f0a1c2d3'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            d,
+            "taskq-data",
+            "SELECT count(*) FROM annotations WHERE task_id = '6650f1c2a9d4e3b8f0a1c2d3'"
+        ),
+        18
+    );
     assert_eq!(scalar(d, "taskq-data", "SELECT count(*) FROM tasks"), 8);
 }
 
@@ -220,7 +335,10 @@ fn a_planted_workspace_token_reaches_no_file_and_no_output() {
     .unwrap();
     outputs.push(taskq(d, &["ingest", "bad.jsonl"]));
     for format in ["table", "csv", "json", "ndjson"] {
-        outputs.push(taskq(d, &["sql", "SELECT * FROM annotations", "--format", format]));
+        outputs.push(taskq(
+            d,
+            &["sql", "SELECT * FROM annotations", "--format", format],
+        ));
     }
     for o in &outputs {
         assert!(!text(&o.stdout).contains(SECRET) && !text(&o.stderr).contains(SECRET));
@@ -237,13 +355,28 @@ fn a_planted_workspace_token_reaches_no_file_and_no_output() {
             }
             files += 1;
             let mut bytes = Vec::new();
-            std::fs::File::open(&path).unwrap().read_to_end(&mut bytes).unwrap();
+            std::fs::File::open(&path)
+                .unwrap()
+                .read_to_end(&mut bytes)
+                .unwrap();
             // Parquet pages are compressed; look in the decompressed values too.
-            assert!(!String::from_utf8_lossy(&bytes).contains(SECRET), "{}", path.display());
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(SECRET),
+                "{}",
+                path.display()
+            );
         }
     }
     assert!(files > 20);
-    let csv = ok(&taskq(d, &["sql", "SELECT value_json FROM annotations WHERE key = 'execution_environment'", "--format", "csv"]));
+    let csv = ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT value_json FROM annotations WHERE key = 'execution_environment'",
+            "--format",
+            "csv",
+        ],
+    ));
     assert!(csv.contains("[REDACTED]") && !csv.contains(SECRET), "{csv}");
 }
 
@@ -251,36 +384,93 @@ fn a_planted_workspace_token_reaches_no_file_and_no_output() {
 fn output_formats() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&taskq(d, &["ingest", repo().join("data/fixtures").to_str().unwrap()]));
+    ok(&taskq(
+        d,
+        &["ingest", repo().join("data/fixtures").to_str().unwrap()],
+    ));
     let q = "SELECT task_id, status, thread_count FROM tasks WHERE task_id = '6651b3e8c1d2a4f6b8c0e2a4'";
-    assert_eq!(ok(&taskq(d, &["sql", q, "--format", "csv"])), "task_id,status,thread_count\n6651b3e8c1d2a4f6b8c0e2a4,error,0\n");
-    let json: serde_json::Value = serde_json::from_str(&ok(&taskq(d, &["sql", q, "--format", "json"]))).unwrap();
-    assert_eq!(json, serde_json::json!([{"task_id": "6651b3e8c1d2a4f6b8c0e2a4", "status": "error", "thread_count": 0}]));
-    let nd = ok(&taskq(d, &["sql", "SELECT status FROM tasks ORDER BY status", "--format", "ndjson"]));
+    assert_eq!(
+        ok(&taskq(d, &["sql", q, "--format", "csv"])),
+        "task_id,status,thread_count\n6651b3e8c1d2a4f6b8c0e2a4,error,0\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&taskq(d, &["sql", q, "--format", "json"]))).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{"task_id": "6651b3e8c1d2a4f6b8c0e2a4", "status": "error", "thread_count": 0}])
+    );
+    let nd = ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT status FROM tasks ORDER BY status",
+            "--format",
+            "ndjson",
+        ],
+    ));
     assert_eq!(nd.lines().count(), 8);
     assert_eq!(nd.lines().next().unwrap(), r#"{"status":"canceled"}"#);
-    let empty = ok(&taskq(d, &["sql", "SELECT task_id FROM tasks WHERE false", "--format", "json"]));
+    let empty = ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT task_id FROM tasks WHERE false",
+            "--format",
+            "json",
+        ],
+    ));
     assert_eq!(empty.trim(), "[]");
-    ok(&taskq(d, &["sql", "SELECT * FROM messages", "--format", "parquet", "--output", "m.parquet"]));
+    ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT * FROM messages",
+            "--format",
+            "parquet",
+            "--output",
+            "m.parquet",
+        ],
+    ));
     let bytes = std::fs::read(d.join("m.parquet")).unwrap();
     assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
     let schema = ok(&taskq(d, &["schema", "annotation_values"]));
-    assert!(schema.contains("group_idx") && schema.contains("int32"), "{schema}");
+    assert!(
+        schema.contains("group_idx") && schema.contains("int32"),
+        "{schema}"
+    );
 }
 
 #[test]
 fn no_dataset_means_the_built_in_sample_but_a_named_one_must_exist() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = taskq(d, &["sql", "SELECT count(*) AS n FROM tasks", "--format", "csv"]);
+    let o = taskq(
+        d,
+        &["sql", "SELECT count(*) AS n FROM tasks", "--format", "csv"],
+    );
     assert_eq!(ok(&o), "n\n300\n");
-    assert!(text(&o.stderr).contains("using the built-in sample dataset (300 tasks)"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("using the built-in sample dataset (300 tasks)"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = taskq(d, &["sql", "SELECT 1", "--dataset", "missing"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("missing: no such dataset"), "{}", text(&o.stderr));
-    let o = taskq_cmd(d, &["sql", "SELECT 1"]).env("TASKQ_DATASET", "also-missing").output().unwrap();
+    assert!(
+        text(&o.stderr).contains("missing: no such dataset"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = taskq_cmd(d, &["sql", "SELECT 1"])
+        .env("TASKQ_DATASET", "also-missing")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("also-missing: no such dataset"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("also-missing: no such dataset"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
@@ -289,8 +479,14 @@ fn a_sql_error_is_datafusions_message_without_a_backtrace() {
     let o = taskq(dir.path(), &["sql", "SELECT nope FROM tasks"]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.contains("taskq: error:") && err.contains("nope"), "{err}");
-    assert!(!err.contains("backtrace") && !err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("taskq: error:") && err.contains("nope"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("backtrace") && !err.contains("panicked"),
+        "{err}"
+    );
     let o = taskq(dir.path(), &["sql", "SELEKT 1"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("SELEKT"), "{}", text(&o.stderr));
@@ -299,13 +495,26 @@ fn a_sql_error_is_datafusions_message_without_a_backtrace() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = taskq_cmd(dir.path(), &["sql", "SELECT value FROM range(1, 3000000)", "--format", "csv"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = taskq_cmd(
+        dir.path(),
+        &[
+            "sql",
+            "SELECT value FROM range(1, 3000000)",
+            "--format",
+            "csv",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut first = [0u8; 16];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{:?} {}", o.status, text(&o.stderr));
@@ -315,14 +524,31 @@ fn a_closed_pipe_is_not_an_error() {
 #[test]
 fn gen_is_deterministic_and_made_the_embedded_sample() {
     let dir = tempfile::tempdir().unwrap();
-    let a = ok(&taskq(dir.path(), &["gen", "--tasks", "300", "--seed", "7"]));
-    let b = ok(&taskq(dir.path(), &["gen", "--tasks", "300", "--seed", "7"]));
+    let a = ok(&taskq(
+        dir.path(),
+        &["gen", "--tasks", "300", "--seed", "7"],
+    ));
+    let b = ok(&taskq(
+        dir.path(),
+        &["gen", "--tasks", "300", "--seed", "7"],
+    ));
     assert_eq!(a, b);
-    let sample = zstd::decode_all(&std::fs::read(repo().join("data/sample.jsonl.zst")).unwrap()[..]).unwrap();
-    assert!(text(&sample) == a, "data/sample.jsonl.zst is not `taskq gen --tasks 300 --seed 7`: regenerate it");
-    let c = ok(&taskq(dir.path(), &["gen", "--tasks", "300", "--seed", "8"]));
+    let sample =
+        zstd::decode_all(&std::fs::read(repo().join("data/sample.jsonl.zst")).unwrap()[..])
+            .unwrap();
+    assert!(
+        text(&sample) == a,
+        "data/sample.jsonl.zst is not `taskq gen --tasks 300 --seed 7`: regenerate it"
+    );
+    let c = ok(&taskq(
+        dir.path(),
+        &["gen", "--tasks", "300", "--seed", "8"],
+    ));
     assert_ne!(a, c);
-    ok(&taskq(dir.path(), &["gen", "--tasks", "5", "--out", "g.jsonl.zst"]));
+    ok(&taskq(
+        dir.path(),
+        &["gen", "--tasks", "5", "--out", "g.jsonl.zst"],
+    ));
     let g = zstd::decode_all(&std::fs::read(dir.path().join("g.jsonl.zst")).unwrap()[..]).unwrap();
     assert_eq!(text(&g).lines().count(), 5);
 }
@@ -334,12 +560,34 @@ fn interop_python_deltalake_pyarrow_duckdb_read_what_taskq_reports() {
     let fixtures = repo().join("data/fixtures");
     ok(&taskq(d, &["ingest", fixtures.to_str().unwrap()]));
     // A re-ingest that replaces tasks: the Delta log now holds removed files a glob would read.
-    ok(&taskq(d, &["ingest", fixtures.to_str().unwrap(), fixture("task_completed_multithread.json").to_str().unwrap()]));
+    ok(&taskq(
+        d,
+        &[
+            "ingest",
+            fixtures.to_str().unwrap(),
+            fixture("task_completed_multithread.json").to_str().unwrap(),
+        ],
+    ));
     let mut expect = serde_json::Map::new();
     for t in taskq_core::Table::ALL {
-        expect.insert(t.name().to_owned(), serde_json::json!(scalar(d, "taskq-data", &format!("SELECT count(*) FROM {t}"))));
+        expect.insert(
+            t.name().to_owned(),
+            serde_json::json!(scalar(
+                d,
+                "taskq-data",
+                &format!("SELECT count(*) FROM {t}")
+            )),
+        );
     }
-    let labels = ok(&taskq(d, &["sql", "SELECT key, value, count(*) AS n FROM annotations GROUP BY 1, 2", "--format", "json"]));
+    let labels = ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT key, value, count(*) AS n FROM annotations GROUP BY 1, 2",
+            "--format",
+            "json",
+        ],
+    ));
     let expected = serde_json::json!({"counts": expect, "labels": serde_json::from_str::<serde_json::Value>(&labels).unwrap()});
     std::fs::write(d.join("expected.json"), expected.to_string()).unwrap();
     let o = Command::new("python3")
@@ -348,7 +596,15 @@ fn interop_python_deltalake_pyarrow_duckdb_read_what_taskq_reports() {
         .arg(d.join("expected.json"))
         .output()
         .unwrap();
-    assert!(o.status.success(), "python interop check failed (pip install deltalake pyarrow duckdb):\n{}\n{}", text(&o.stdout), text(&o.stderr));
-    assert!(text(&o.stdout).contains("interop ok"), "{}", text(&o.stdout));
+    assert!(
+        o.status.success(),
+        "python interop check failed (pip install deltalake pyarrow duckdb):\n{}\n{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).contains("interop ok"),
+        "{}",
+        text(&o.stdout)
+    );
 }
-

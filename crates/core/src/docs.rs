@@ -3,7 +3,8 @@
 use crate::Table;
 
 /// Markers around the generated part of `docs/schema.md`; the prose around it is written by hand.
-pub const DOCS_BEGIN: &str = "<!-- BEGIN GENERATED: taskq-core schema; edit crates/core/src/schema.rs, not this -->";
+pub const DOCS_BEGIN: &str =
+    "<!-- BEGIN GENERATED: taskq-core schema; edit crates/core/src/schema.rs, not this -->";
 pub const DOCS_END: &str = "<!-- END GENERATED -->";
 
 /// Every table and column, with type, nullability and meaning, as Markdown.
@@ -14,7 +15,12 @@ pub fn schema_markdown() -> String {
         out.push_str("| column | type | null | meaning |\n| --- | --- | --- | --- |\n");
         for c in t.columns() {
             let null = if c.nullable { "yes" } else { "no" };
-            out.push_str(&format!("| `{}` | {} | {null} | {} |\n", c.name(), c.ty.doc_name(), c.doc.replace('|', "\\|")));
+            out.push_str(&format!(
+                "| `{}` | {} | {null} | {} |\n",
+                c.name(),
+                c.ty.doc_name(),
+                c.doc.replace('|', "\\|")
+            ));
         }
     }
     out
@@ -36,6 +42,9 @@ mod tests {
             std::fs::write(&path, format!("{head}{DOCS_BEGIN}{want}{DOCS_END}{tail}")).unwrap();
             return;
         }
-        assert!(generated == want, "docs/schema.md is out of date: run UPDATE_DOCS=1 cargo test -p taskq-core");
+        assert!(
+            generated == want,
+            "docs/schema.md is out of date: run UPDATE_DOCS=1 cargo test -p taskq-core"
+        );
     }
 }

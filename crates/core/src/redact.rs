@@ -25,7 +25,8 @@ pub fn redact_text(text: &str) -> String {
             rest = tail;
             continue 'scan;
         }
-        let value_start = colon + 1 + (tail[colon + 1..].len() - tail[colon + 1..].trim_start().len());
+        let value_start =
+            colon + 1 + (tail[colon + 1..].len() - tail[colon + 1..].trim_start().len());
         out.push_str(&tail[..value_start]);
         let value = &tail[value_start..];
         let end = if let Some(body) = value.strip_prefix('"') {
@@ -54,7 +55,10 @@ fn find_key(text: &str, key: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = text[from..].find(key) {
         let at = from + i;
-        if at > 0 && text.as_bytes()[at - 1] == b'"' && text.as_bytes().get(at + key.len()) == Some(&b'"') {
+        if at > 0
+            && text.as_bytes()[at - 1] == b'"'
+            && text.as_bytes().get(at + key.len()) == Some(&b'"')
+        {
             return Some(at - 1);
         }
         from = at + key.len();
@@ -69,7 +73,10 @@ mod tests {
     #[test]
     fn string_values_are_replaced() {
         let s = r#"{"a":1,"workspace_token": "s3cr\"et","b":2}"#;
-        assert_eq!(redact_text(s), r#"{"a":1,"workspace_token": "[REDACTED]","b":2}"#);
+        assert_eq!(
+            redact_text(s),
+            r#"{"a":1,"workspace_token": "[REDACTED]","b":2}"#
+        );
     }
 
     #[test]

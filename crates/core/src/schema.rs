@@ -429,7 +429,10 @@ mod tests {
             names.dedup();
             assert_eq!(before, names.len(), "{t} repeats a column");
         }
-        assert_eq!(annotations::COLUMNS[annotations::Col::r#type as usize].name(), "type");
+        assert_eq!(
+            annotations::COLUMNS[annotations::Col::r#type as usize].name(),
+            "type"
+        );
     }
 
     #[test]

@@ -28,15 +28,15 @@ impl ColBuilder {
             ColType::Int64 => ColBuilder::Int64(Int64Builder::new()),
             ColType::Float64 => ColBuilder::Float64(Float64Builder::new()),
             ColType::Boolean => ColBuilder::Boolean(BooleanBuilder::new()),
-            ColType::Timestamp => ColBuilder::Timestamp(
-                TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            ),
+            ColType::Timestamp => {
+                ColBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+            }
             ColType::Binary => ColBuilder::Binary(BinaryBuilder::new()),
-            ColType::Utf8List => ColBuilder::Utf8List(
-                ListBuilder::new(StringBuilder::new()).with_field(Arc::new(
+            ColType::Utf8List => {
+                ColBuilder::Utf8List(ListBuilder::new(StringBuilder::new()).with_field(Arc::new(
                     arrow::datatypes::Field::new("element", arrow::datatypes::DataType::Utf8, true),
-                )),
-            ),
+                )))
+            }
         }
     }
 
@@ -84,7 +84,12 @@ macro_rules! setter {
             debug_assert!(!self.set[i], "{}.{} set twice", self.table, i);
             match &mut self.cols[i] {
                 ColBuilder::$variant(b) => b.append_value(v),
-                _ => panic!("{} column {} is not {}", self.table, i, stringify!($variant)),
+                _ => panic!(
+                    "{} column {} is not {}",
+                    self.table,
+                    i,
+                    stringify!($variant)
+                ),
             }
             self.set[i] = true;
         }
@@ -93,9 +98,18 @@ macro_rules! setter {
 
 impl TableBuilder {
     pub(crate) fn new(table: Table) -> Self {
-        let cols: Vec<_> = table.columns().iter().map(|c| ColBuilder::new(c.ty)).collect();
+        let cols: Vec<_> = table
+            .columns()
+            .iter()
+            .map(|c| ColBuilder::new(c.ty))
+            .collect();
         let set = vec![false; cols.len()];
-        TableBuilder { table, cols, set, rows: 0 }
+        TableBuilder {
+            table,
+            cols,
+            set,
+            rows: 0,
+        }
     }
 
     pub(crate) fn rows(&self) -> usize {

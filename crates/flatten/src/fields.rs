@@ -38,7 +38,12 @@ impl Extra {
     }
 
     /// `obj[key]` as a string; anything but a string or null goes to extra.
-    pub(crate) fn str<'v>(&mut self, obj: &'v Map<String, Value>, key: &str, prefix: &str) -> Option<&'v str> {
+    pub(crate) fn str<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        key: &str,
+        prefix: &str,
+    ) -> Option<&'v str> {
         match obj.get(key)? {
             Value::String(s) => Some(s),
             Value::Null => None,
@@ -62,7 +67,12 @@ impl Extra {
         }
     }
 
-    pub(crate) fn bool(&mut self, obj: &Map<String, Value>, key: &str, prefix: &str) -> Option<bool> {
+    pub(crate) fn bool(
+        &mut self,
+        obj: &Map<String, Value>,
+        key: &str,
+        prefix: &str,
+    ) -> Option<bool> {
         match obj.get(key)? {
             Value::Bool(b) => Some(*b),
             Value::Null => None,
@@ -83,7 +93,12 @@ impl Extra {
     }
 
     /// `obj[key]` as an array; anything but an array or null goes to extra.
-    pub(crate) fn array<'v>(&mut self, obj: &'v Map<String, Value>, key: &str, prefix: &str) -> Option<&'v [Value]> {
+    pub(crate) fn array<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        key: &str,
+        prefix: &str,
+    ) -> Option<&'v [Value]> {
         match obj.get(key)? {
             Value::Array(a) => Some(a),
             Value::Null => None,
@@ -92,7 +107,12 @@ impl Extra {
     }
 
     /// `obj[key]` as an object; anything but an object or null goes to extra.
-    pub(crate) fn object<'v>(&mut self, obj: &'v Map<String, Value>, key: &str, prefix: &str) -> Option<&'v Map<String, Value>> {
+    pub(crate) fn object<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        key: &str,
+        prefix: &str,
+    ) -> Option<&'v Map<String, Value>> {
         match obj.get(key)? {
             Value::Object(o) => Some(o),
             Value::Null => None,
@@ -157,6 +177,9 @@ mod tests {
     fn numbers_keep_their_float_spelling() {
         let v: Value = serde_json::from_str("[7.0, 3, -0.5]").unwrap();
         let texts: Vec<_> = v.as_array().unwrap().iter().map(value_text).collect();
-        assert_eq!(texts, [Some("7.0".into()), Some("3".into()), Some("-0.5".into())]);
+        assert_eq!(
+            texts,
+            [Some("7.0".into()), Some("3".into()), Some("-0.5".into())]
+        );
     }
 }

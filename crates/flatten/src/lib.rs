@@ -169,7 +169,13 @@ impl Flattener {
         }
         let mut value: Value = match serde_json::from_slice(&record.bytes) {
             Ok(v) => v,
-            Err(e) => return vec![reject(None, RecordError::NotJson(e.to_string()), &record.bytes)],
+            Err(e) => {
+                return vec![reject(
+                    None,
+                    RecordError::NotJson(e.to_string()),
+                    &record.bytes,
+                )];
+            }
         };
         redact(&mut value);
         match record.kind {
@@ -187,7 +193,10 @@ impl Flattener {
                     }
                     rejected
                 }
-                None => self.push_task(value, &record.delivery, None).into_iter().collect(),
+                None => self
+                    .push_task(value, &record.delivery, None)
+                    .into_iter()
+                    .collect(),
             },
         }
     }
@@ -197,12 +206,20 @@ impl Flattener {
         self.push_task(task, &delivery, element)
     }
 
-    fn push_task(&mut self, task: Value, delivery: &Delivery, element: Option<usize>) -> Option<Rejected> {
+    fn push_task(
+        &mut self,
+        task: Value,
+        delivery: &Delivery,
+        element: Option<usize>,
+    ) -> Option<Rejected> {
         let obj = match task::check(&task) {
             Ok(obj) => obj,
             Err(e) => return Some(reject(element, e, task.to_string().as_bytes())),
         };
-        let id = obj.get("task_id").and_then(Value::as_str).unwrap_or_default();
+        let id = obj
+            .get("task_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if self.ids.contains(id) {
             // The later occurrence wins; keep the two apart so the earlier can be dropped.
             self.close_generation();
@@ -326,10 +343,16 @@ fn doc_to_task(doc: Value) -> (Value, Delivery) {
     let Value::Object(mut o) = doc else {
         return (doc, Delivery::default());
     };
-    let mut delivery = Delivery::default();
-    delivery.id = take_str(&mut o, "delivery_id");
-    delivery.response_schema_id = take_str(&mut o, "response_schema_id");
-    if let Some(at) = o.get("delivered_at").and_then(Value::as_str).and_then(fields::parse_timestamp) {
+    let mut delivery = Delivery {
+        id: take_str(&mut o, "delivery_id"),
+        response_schema_id: take_str(&mut o, "response_schema_id"),
+        ..Delivery::default()
+    };
+    if let Some(at) = o
+        .get("delivered_at")
+        .and_then(Value::as_str)
+        .and_then(fields::parse_timestamp)
+    {
         delivery.delivered_at = Some(at);
         o.remove("delivered_at");
     } else if o.get("delivered_at").is_some_and(Value::is_null) {

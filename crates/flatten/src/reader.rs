@@ -44,7 +44,12 @@ enum Mode {
     /// One record per line.
     Lines,
     /// Inside a top-level or envelope array, after `[` or an element.
-    Array { kind: RecordKind, delivery: Arc<Delivery>, first: bool, in_envelope: bool },
+    Array {
+        kind: RecordKind,
+        delivery: Arc<Delivery>,
+        first: bool,
+        in_envelope: bool,
+    },
     /// After an envelope's array: the rest of the envelope's members.
     EnvelopeTail,
     /// Between concatenated top-level values.
@@ -75,7 +80,14 @@ enum Scan {
 
 impl<R: BufRead> RecordReader<R> {
     pub fn new(r: R) -> Self {
-        RecordReader { r, offset: 0, line: 1, mode: Mode::Start, pending: VecDeque::new(), records: 0 }
+        RecordReader {
+            r,
+            offset: 0,
+            line: 1,
+            mode: Mode::Start,
+            pending: VecDeque::new(),
+            records: 0,
+        }
     }
 
     /// Records read so far; zero at the end means the input held no JSON value at all.
@@ -108,7 +120,13 @@ impl<R: BufRead> RecordReader<R> {
             }
             let n = buf
                 .iter()
-                .take_while(|&&b| b.is_ascii_whitespace() || (commas && b == b',') || b == 0xEF || b == 0xBB || b == 0xBF)
+                .take_while(|&&b| {
+                    b.is_ascii_whitespace()
+                        || (commas && b == b',')
+                        || b == 0xEF
+                        || b == 0xBB
+                        || b == 0xBF
+                })
                 .count();
             if n == 0 {
                 return Ok(Some(buf[0]));
@@ -133,13 +151,19 @@ impl<R: BufRead> RecordReader<R> {
         loop {
             let buf = self.r.fill_buf()?;
             if buf.is_empty() {
-                return Ok(if scalar && started { Scan::Done } else { Scan::Eof });
+                return Ok(if scalar && started {
+                    Scan::Done
+                } else {
+                    Scan::Eof
+                });
             }
             let mut end = None;
             let mut broken = None;
             for (i, &b) in buf.iter().enumerate() {
                 if scalar {
-                    if started && !(b == b'-' || b == b'+' || b == b'.' || b.is_ascii_alphanumeric()) {
+                    if started
+                        && !(b == b'-' || b == b'+' || b == b'.' || b.is_ascii_alphanumeric())
+                    {
                         end = Some(i);
                         break;
                     }
@@ -202,9 +226,23 @@ impl<R: BufRead> RecordReader<R> {
         Ok(())
     }
 
-    fn record(&mut self, bytes: Vec<u8>, line: u64, offset: u64, kind: RecordKind, delivery: Arc<Delivery>) -> Record {
+    fn record(
+        &mut self,
+        bytes: Vec<u8>,
+        line: u64,
+        offset: u64,
+        kind: RecordKind,
+        delivery: Arc<Delivery>,
+    ) -> Record {
         self.records += 1;
-        Record { bytes, line, offset, kind, delivery, broken: None }
+        Record {
+            bytes,
+            line,
+            offset,
+            kind,
+            delivery,
+            broken: None,
+        }
     }
 
     /// Reads the first top-level object member by member. An envelope's array is streamed;
@@ -245,28 +283,50 @@ impl<R: BufRead> RecordReader<R> {
             let next = self.skip_ws(false)?;
             if !has_task_id && (key == "tasks" || key == "docs") && next == Some(b'[') {
                 self.bump(1);
-                let kind = if key == "docs" { RecordKind::DocsItem } else { RecordKind::Task };
-                self.mode = Mode::Array { kind, delivery: Arc::new(delivery), first: true, in_envelope: true };
+                let kind = if key == "docs" {
+                    RecordKind::DocsItem
+                } else {
+                    RecordKind::Task
+                };
+                self.mode = Mode::Array {
+                    kind,
+                    delivery: Arc::new(delivery),
+                    first: true,
+                    in_envelope: true,
+                };
                 return Ok(None);
             }
             let value_start = raw.len();
             match self.scan_value(&mut raw)? {
                 Scan::Done => {}
-                Scan::Eof => return self.broken_first(raw, line, offset, "the input ends inside this record"),
+                Scan::Eof => {
+                    return self.broken_first(
+                        raw,
+                        line,
+                        offset,
+                        "the input ends inside this record",
+                    );
+                }
                 Scan::Broken(why) => return self.broken_first(raw, line, offset, why),
             }
             has_task_id |= key == "task_id";
-            if key == "delivery" {
-                if let Ok(v) = serde_json::from_slice::<Value>(&raw[value_start..]) {
-                    delivery = Delivery::from_envelope(&v);
-                }
+            if key == "delivery"
+                && let Ok(v) = serde_json::from_slice::<Value>(&raw[value_start..])
+            {
+                delivery = Delivery::from_envelope(&v);
             }
         }
     }
 
     /// The first value is broken. If it spans lines, the file is most likely JSONL whose first
     /// line is bad: its lines are read one by one, so one bad line costs one record.
-    fn broken_first(&mut self, raw: Vec<u8>, line: u64, offset: u64, why: &'static str) -> io::Result<Option<Record>> {
+    fn broken_first(
+        &mut self,
+        raw: Vec<u8>,
+        line: u64,
+        offset: u64,
+        why: &'static str,
+    ) -> io::Result<Option<Record>> {
         self.mode = Mode::Lines;
         let mut rest = Vec::new();
         self.rest_of_line(&mut rest)?;
@@ -317,7 +377,11 @@ impl<R: BufRead> RecordReader<R> {
                         let rec = self.top_object()?;
                         if matches!(self.mode, Mode::Start) {
                             // A whole first object: JSONL if it sat on one line, else more values.
-                            self.mode = if self.line == start_line { Mode::Lines } else { Mode::Values };
+                            self.mode = if self.line == start_line {
+                                Mode::Lines
+                            } else {
+                                Mode::Values
+                            };
                         }
                         if let Some(rec) = rec {
                             return Ok(Some(rec));
@@ -336,7 +400,13 @@ impl<R: BufRead> RecordReader<R> {
                     if bytes.trim_ascii().is_empty() {
                         continue;
                     }
-                    return Ok(Some(self.record(bytes, line, offset, RecordKind::Task, Arc::default())));
+                    return Ok(Some(self.record(
+                        bytes,
+                        line,
+                        offset,
+                        RecordKind::Task,
+                        Arc::default(),
+                    )));
                 }
                 Mode::Values => match self.skip_ws(false)? {
                     None => self.mode = Mode::Done,
@@ -352,7 +422,8 @@ impl<R: BufRead> RecordReader<R> {
                         let (line, offset) = (self.line, self.offset);
                         let mut bytes = Vec::new();
                         self.rest_of_line(&mut bytes)?;
-                        let mut rec = self.record(bytes, line, offset, RecordKind::Task, Arc::default());
+                        let mut rec =
+                            self.record(bytes, line, offset, RecordKind::Task, Arc::default());
                         rec.broken = Some("expected a JSON object");
                         return Ok(Some(rec));
                     }
@@ -381,7 +452,12 @@ impl<R: BufRead> RecordReader<R> {
                         }
                     }
                 }
-                Mode::Array { kind, delivery, first, in_envelope } => {
+                Mode::Array {
+                    kind,
+                    delivery,
+                    first,
+                    in_envelope,
+                } => {
                     let (kind, delivery, in_envelope) = (*kind, delivery.clone(), *in_envelope);
                     let was_first = std::mem::replace(first, false);
                     let next = self.skip_ws(!was_first)?;
@@ -395,7 +471,11 @@ impl<R: BufRead> RecordReader<R> {
                         }
                         Some(b']') => {
                             self.bump(1);
-                            self.mode = if in_envelope { Mode::EnvelopeTail } else { Mode::Values };
+                            self.mode = if in_envelope {
+                                Mode::EnvelopeTail
+                            } else {
+                                Mode::Values
+                            };
                             continue;
                         }
                         Some(_) => {}

@@ -11,8 +11,9 @@ use serde_json::{Map, Value};
 use taskq_core::{
     Table, annotation_values as av, annotations as an, attachments as at, chunks as ch,
     criterion_evaluations as ce, messages as me, reasoning as re, reference_texts as rt,
-    rubric_criteria as rc, rubric_evaluations as ree, rubrics as ru, sensitive_content_reports as sr,
-    submissions as su, task_errors as te, tasks as ta, threads as th, turns as tu,
+    rubric_criteria as rc, rubric_evaluations as ree, rubrics as ru,
+    sensitive_content_reports as sr, submissions as su, task_errors as te, tasks as ta,
+    threads as th, turns as tu,
 };
 
 use crate::builder::TableBuilder;
@@ -36,12 +37,16 @@ impl Builders {
 /// passes, so a rejected task leaves no rows behind.
 pub(crate) fn check(task: &Value) -> Result<&Map<String, Value>, RecordError> {
     let Value::Object(obj) = task else {
-        return Err(RecordError::NotObject { found: json_kind(task) });
+        return Err(RecordError::NotObject {
+            found: json_kind(task),
+        });
     };
     match obj.get("task_id") {
         Some(Value::String(_)) => {}
         other => {
-            return Err(RecordError::NoTaskId { found: other.map_or("nothing", json_kind) });
+            return Err(RecordError::NoTaskId {
+                found: other.map_or("nothing", json_kind),
+            });
         }
     }
     for field in ["created_at", "completed_at"] {
@@ -91,9 +96,20 @@ const ANNOTATION_KEYS: &[&str] = &[
     "metadata",
     "value",
 ];
-const MODEL_PARAMETER_KEYS: &[&str] =
-    &["model", "temperature", "max_completion_tokens", "top_p", "top_k"];
-const CONTENT_KEYS: &[&str] = &["text", "reference_texts", "attachments", "chunks", "reasoning"];
+const MODEL_PARAMETER_KEYS: &[&str] = &[
+    "model",
+    "temperature",
+    "max_completion_tokens",
+    "top_p",
+    "top_k",
+];
+const CONTENT_KEYS: &[&str] = &[
+    "text",
+    "reference_texts",
+    "attachments",
+    "chunks",
+    "reasoning",
+];
 const ATTACHMENT_KEYS: &[&str] = &[
     "content",
     "mime_type",
@@ -152,7 +168,11 @@ impl<'c, 'v> Owner<'c, 'v> {
 
 /// The elements of `list` that are objects, with their source positions; the others are kept in
 /// `extra` as `key[i]`.
-fn objects<'v>(list: Option<&'v [Value]>, key: &str, extra: &mut Extra) -> Vec<(i32, &'v Map<String, Value>)> {
+fn objects<'v>(
+    list: Option<&'v [Value]>,
+    key: &str,
+    extra: &mut Extra,
+) -> Vec<(i32, &'v Map<String, Value>)> {
     let mut out = Vec::new();
     for (i, el) in list.unwrap_or_default().iter().enumerate() {
         match el {
@@ -179,7 +199,10 @@ struct Walk<'a> {
 /// Appends the rows of one checked task. Never fails: every oddity inside a task is kept in an
 /// `extra_json` rather than rejected. Returns the number of `extra_json` keys written.
 pub(crate) fn flatten_task(b: &mut Builders, obj: &Map<String, Value>, delivery: &Delivery) -> u64 {
-    let task_id = obj.get("task_id").and_then(Value::as_str).unwrap_or_default();
+    let task_id = obj
+        .get("task_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let mut extra = Extra::of(obj, TASK_KEYS);
     let (project_id, project_name, project_json) = expandable(&mut extra, obj, "project");
     let (batch_id, batch_name, batch_json) = expandable(&mut extra, obj, "batch");
@@ -189,7 +212,10 @@ pub(crate) fn flatten_task(b: &mut Builders, obj: &Map<String, Value>, delivery:
     let threads = extra.array(obj, "threads", "");
     let errors = extra.array(obj, "errors", "");
     let reports = extra.array(obj, "sensitive_content_reports", "");
-    let metadata = obj.get("metadata").filter(|v| !v.is_null()).map(Value::to_string);
+    let metadata = obj
+        .get("metadata")
+        .filter(|v| !v.is_null())
+        .map(Value::to_string);
 
     let mut walk = Walk {
         b,
@@ -225,7 +251,10 @@ pub(crate) fn flatten_task(b: &mut Builders, obj: &Map<String, Value>, delivery:
     t.str(ta::Col::delivery_id, delivery.id.as_deref());
     t.str(ta::Col::delivery_name, delivery.name.as_deref());
     t.ts(ta::Col::delivered_at, delivery.delivered_at);
-    t.str(ta::Col::response_schema_id, delivery.response_schema_id.as_deref());
+    t.str(
+        ta::Col::response_schema_id,
+        delivery.response_schema_id.as_deref(),
+    );
     t.i32(ta::Col::thread_count, len(threads));
     t.i32(ta::Col::error_count, len(errors));
     t.i32(ta::Col::report_count, len(reports));
@@ -398,7 +427,14 @@ impl Walk<'_> {
     fn message(&mut self, ti: i32, ui: i32, mi: i32, o: &Map<String, Value>) {
         let mut extra = Extra::of(
             o,
-            &["role", "content", "source_id", "model_parameters", "annotations", "rubric_evaluations"],
+            &[
+                "role",
+                "content",
+                "source_id",
+                "model_parameters",
+                "annotations",
+                "rubric_evaluations",
+            ],
         );
         let mut ctx = MessageContext {
             role: extra.str(o, "role", ""),
@@ -488,7 +524,11 @@ impl Walk<'_> {
 
     fn reference_text(&mut self, owner: Owner, i: i32, o: &Map<String, Value>) {
         let mut x = Extra::of(o, &["content", "category", "url"]);
-        let (content, category, url) = (x.str(o, "content", ""), x.str(o, "category", ""), x.str(o, "url", ""));
+        let (content, category, url) = (
+            x.str(o, "content", ""),
+            x.str(o, "category", ""),
+            x.str(o, "url", ""),
+        );
         let x = x.into_json(&mut self.kept);
         let t = self.part_row(Table::ReferenceTexts, owner, i);
         t.str(rt::Col::content, content);
@@ -502,7 +542,9 @@ impl Walk<'_> {
         let mut x = Extra::of(o, ATTACHMENT_KEYS);
         let content = x.str(o, "content", "");
         let decoded = content.and_then(|c| {
-            let d = base64::engine::general_purpose::STANDARD.decode(c.trim()).ok();
+            let d = base64::engine::general_purpose::STANDARD
+                .decode(c.trim())
+                .ok();
             if d.is_none() {
                 x.put("content".into(), Value::String(c.to_owned()));
             }
@@ -531,7 +573,10 @@ impl Walk<'_> {
         t.f64(at::Col::transcript_start, start);
         t.f64(at::Col::transcript_end, end);
         t.bin(at::Col::content, decoded.as_deref());
-        t.i64(at::Col::content_size, decoded.as_ref().map(|d| d.len() as i64));
+        t.i64(
+            at::Col::content_size,
+            decoded.as_ref().map(|d| d.len() as i64),
+        );
         t.str(at::Col::extra_json, x.as_deref());
         t.end_row();
     }
@@ -567,7 +612,15 @@ impl Walk<'_> {
     }
 
     fn rubric_evaluation(&mut self, owner: Owner, ei: i32, o: &Map<String, Value>) {
-        let mut x = Extra::of(o, &["criteria_evaluations", "annotations", "total_score", "percentage"]);
+        let mut x = Extra::of(
+            o,
+            &[
+                "criteria_evaluations",
+                "annotations",
+                "total_score",
+                "percentage",
+            ],
+        );
         let total = x.f64(o, "total_score", "");
         let percentage = x.f64(o, "percentage", "");
         let criteria = x.array(o, "criteria_evaluations", "");
@@ -635,7 +688,10 @@ impl Walk<'_> {
                 None
             }
         };
-        let possible_values = o.get("possible_values").filter(|v| !v.is_null()).map(Value::to_string);
+        let possible_values = o
+            .get("possible_values")
+            .filter(|v| !v.is_null())
+            .map(Value::to_string);
         let metadata = o.get("metadata").filter(|v| !v.is_null());
         let criteria_id = match metadata.and_then(|m| m.get("criteria")) {
             Some(Value::String(s)) => Some(s.as_str()),
@@ -696,7 +752,13 @@ impl Walk<'_> {
     }
 
     /// One row per element; a list of lists (ranked groups) gives one row per inner element.
-    fn annotation_values(&mut self, seq: i32, key: Option<&str>, ty: Option<&str>, elements: &[Value]) {
+    fn annotation_values(
+        &mut self,
+        seq: i32,
+        key: Option<&str>,
+        ty: Option<&str>,
+        elements: &[Value],
+    ) {
         let task_id = self.task_id;
         let t = self.b.get(Table::AnnotationValues);
         let mut row = |position: usize, group: Option<usize>, el: &Value| {

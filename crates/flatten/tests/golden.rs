@@ -4,6 +4,8 @@
 //!
 //! The goldens are also checked against counts worked out by hand from the fixtures.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -58,12 +60,22 @@ fn cell(col: &dyn Array, r: usize) -> Value {
         DataType::Float64 => json!(any.downcast_ref::<Float64Array>().unwrap().value(r)),
         DataType::Boolean => json!(any.downcast_ref::<BooleanArray>().unwrap().value(r)),
         DataType::Timestamp(_, _) => {
-            let us = any.downcast_ref::<TimestampMicrosecondArray>().unwrap().value(r);
-            json!(chrono::DateTime::from_timestamp_micros(us).unwrap().to_rfc3339())
+            let us = any
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .unwrap()
+                .value(r);
+            json!(
+                chrono::DateTime::from_timestamp_micros(us)
+                    .unwrap()
+                    .to_rfc3339()
+            )
         }
         DataType::Binary => {
             let b = any.downcast_ref::<BinaryArray>().unwrap().value(r);
-            json!(format!("base64:{}", base64::engine::general_purpose::STANDARD.encode(b)))
+            json!(format!(
+                "base64:{}",
+                base64::engine::general_purpose::STANDARD.encode(b)
+            ))
         }
         DataType::List(_) => {
             let list = any.downcast_ref::<ListArray>().unwrap().value(r);
@@ -116,7 +128,10 @@ fn every_fixture_matches_its_golden_tables() {
             }
         }
     }
-    assert!(mismatches.is_empty(), "differs from golden: {mismatches:?} (UPDATE_GOLDEN=1 to rewrite, then review the diff)");
+    assert!(
+        mismatches.is_empty(),
+        "differs from golden: {mismatches:?} (UPDATE_GOLDEN=1 to rewrite, then review the diff)"
+    );
 }
 
 /// Row counts per table, and annotations per scope, read back from the golden files.
@@ -126,10 +141,15 @@ fn golden_counts(stem: &str) -> (BTreeMap<String, usize>, BTreeMap<String, usize
     let mut scopes = BTreeMap::new();
     for table in Table::ALL {
         let text = std::fs::read_to_string(dir.join(format!("{table}.jsonl"))).unwrap_or_default();
-        let rows: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let rows: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         if *table == Table::Annotations {
             for r in &rows {
-                *scopes.entry(r["scope"].as_str().unwrap().to_owned()).or_insert(0) += 1;
+                *scopes
+                    .entry(r["scope"].as_str().unwrap().to_owned())
+                    .or_insert(0) += 1;
             }
         }
         tables.insert(table.name().to_owned(), rows.len());
@@ -138,7 +158,10 @@ fn golden_counts(stem: &str) -> (BTreeMap<String, usize>, BTreeMap<String, usize
 }
 
 fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
-    let mut m: BTreeMap<String, usize> = Table::ALL.iter().map(|t| (t.name().to_owned(), 0)).collect();
+    let mut m: BTreeMap<String, usize> = Table::ALL
+        .iter()
+        .map(|t| (t.name().to_owned(), 0))
+        .collect();
     for (k, v) in pairs {
         m.insert((*k).to_owned(), *v);
     }
@@ -169,8 +192,9 @@ fn multithread_fixture_counts_worked_out_by_hand() {
             ("annotation_values", 10),
         ])
     );
-    let want: BTreeMap<String, usize> =
-        [("thread", 4), ("turn", 5), ("message", 12), ("chunk", 1)].map(|(k, v)| (k.to_owned(), v)).into();
+    let want: BTreeMap<String, usize> = [("thread", 4), ("turn", 5), ("message", 12), ("chunk", 1)]
+        .map(|(k, v)| (k.to_owned(), v))
+        .into();
     assert_eq!(scopes, want);
 }
 
@@ -215,10 +239,23 @@ fn own_fixture_keeps_every_oddity() {
     // criteria_definitions[2] (42), weight ("heavy").
     assert_eq!(f.stats().extra_fields, 12);
     let ann = rows_as_json(b.get(Table::Annotations).unwrap());
-    let by_id = |id: &str| ann.iter().find(|r| r["annotation_id"] == id).unwrap().clone();
+    let by_id = |id: &str| {
+        ann.iter()
+            .find(|r| r["annotation_id"] == id)
+            .unwrap()
+            .clone()
+    };
     // Document order whatever the key order: chunk, message, criterion evaluation, evaluation,
     // turn, rubric criterion, thread.
-    let seq: Vec<_> = ann.iter().map(|r| (r["annotation_seq"].as_i64().unwrap(), r["annotation_id"].as_str().unwrap())).collect();
+    let seq: Vec<_> = ann
+        .iter()
+        .map(|r| {
+            (
+                r["annotation_seq"].as_i64().unwrap(),
+                r["annotation_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(seq[0], (0, "an_chunk_1"));
     assert_eq!(seq[7], (7, "an_ceval_1"));
     assert_eq!(seq[8], (8, "an_eval_1"));
@@ -239,7 +276,12 @@ fn own_fixture_keeps_every_oddity() {
     }
     let ws = by_id("an_msg_6");
     assert!(!ws.to_string().contains("PLANTED-SECRET"));
-    assert!(ws["value_json"].as_str().unwrap().contains(r#""workspace_token":"[REDACTED]""#));
+    assert!(
+        ws["value_json"]
+            .as_str()
+            .unwrap()
+            .contains(r#""workspace_token":"[REDACTED]""#)
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Container detection and record framing: every input form gives the same tasks, and broken
 //! records are reported where they are without losing their neighbours.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use taskq_core::Table;
 use taskq_flatten::{Flattener, RecordError, RecordReader};
 
@@ -27,16 +29,29 @@ fn read(input: &str) -> Outcome {
         None => (Vec::new(), Vec::new()),
         Some(b) => {
             let tasks = b.get(Table::Tasks).unwrap();
-            let ids = tasks.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+            let ids = tasks
+                .column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap();
             let idx = tasks.schema().index_of("delivery_id").unwrap();
-            let del = tasks.column(idx).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+            let del = tasks
+                .column(idx)
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap();
             (
                 ids.iter().map(|s| s.unwrap().to_owned()).collect(),
                 del.iter().map(|s| s.map(str::to_owned)).collect(),
             )
         }
     };
-    Outcome { task_ids, rejected, records, delivery_ids }
+    Outcome {
+        task_ids,
+        rejected,
+        records,
+        delivery_ids,
+    }
 }
 
 const A: &str = r#"{"task_id":"a","threads":[]}"#;
@@ -81,7 +96,9 @@ fn tasks_envelope_streams_with_its_delivery() {
     ));
     assert_eq!(o.task_ids, ["a", "b"]);
     assert_eq!(o.delivery_ids, [Some("del_1".into()), Some("del_1".into())]);
-    let page = read(&format!("{{\n\"tasks\": [\n{A}\n],\n\"next_token\": null\n}}"));
+    let page = read(&format!(
+        "{{\n\"tasks\": [\n{A}\n],\n\"next_token\": null\n}}"
+    ));
     assert_eq!(page.task_ids, ["a"]);
 }
 
@@ -106,26 +123,41 @@ fn docs_envelope_takes_threads_from_the_response() {
 
 #[test]
 fn a_jsonl_line_may_hold_an_envelope() {
-    let o = read(&format!("{A}\n{{\"tasks\": [{B}], \"next_token\": \"t\"}}\n{{\"docs\": [{{\"task_id\": \"c\"}}]}}\n"));
+    let o = read(&format!(
+        "{A}\n{{\"tasks\": [{B}], \"next_token\": \"t\"}}\n{{\"docs\": [{{\"task_id\": \"c\"}}]}}\n"
+    ));
     assert_eq!(o.task_ids, ["a", "b", "c"]);
 }
 
 #[test]
 fn bad_lines_are_rejected_with_their_line_and_the_rest_is_read() {
-    let o = read(&format!("{A}\nnot json\n{{\"task_id\": 5}}\n{{\"task_id\":\"x\",\"created_at\":5}}\n[1]\n{{\"task_id\":\"y\",\"threads\":\"x\"}}\n{B}\n"));
+    let o = read(&format!(
+        "{A}\nnot json\n{{\"task_id\": 5}}\n{{\"task_id\":\"x\",\"created_at\":5}}\n[1]\n{{\"task_id\":\"y\",\"threads\":\"x\"}}\n{B}\n"
+    ));
     assert_eq!(o.task_ids, ["a", "b"]);
     let lines: Vec<u64> = o.rejected.iter().map(|r| r.0).collect();
     assert_eq!(lines, [2, 3, 4, 5, 6]);
     assert!(o.rejected[0].1.starts_with("not valid JSON"));
-    assert_eq!(o.rejected[1].1, "field `task_id`: expected a string, found number");
-    assert_eq!(o.rejected[2].1, "field `created_at`: expected a string or null, found number");
+    assert_eq!(
+        o.rejected[1].1,
+        "field `task_id`: expected a string, found number"
+    );
+    assert_eq!(
+        o.rejected[2].1,
+        "field `created_at`: expected a string or null, found number"
+    );
     assert_eq!(o.rejected[3].1, "a task must be a JSON object, found array");
-    assert_eq!(o.rejected[4].1, "field `threads`: expected an array or null, found string");
+    assert_eq!(
+        o.rejected[4].1,
+        "field `threads`: expected an array or null, found string"
+    );
 }
 
 #[test]
 fn a_bad_first_line_costs_only_that_line() {
-    let o = read(&format!("{{\"task_id\": \"a\", \"threads\": [\n{B}\n{{\"task_id\":\"c\"}}\n"));
+    let o = read(&format!(
+        "{{\"task_id\": \"a\", \"threads\": [\n{B}\n{{\"task_id\":\"c\"}}\n"
+    ));
     assert_eq!(o.task_ids, ["b", "c"]);
     assert_eq!(o.rejected.len(), 1);
     assert_eq!(o.rejected[0].0, 1);
@@ -178,5 +210,10 @@ fn rejected_records_are_redacted() {
         }
     }
     assert_eq!(texts.len(), 2);
-    assert!(texts.iter().all(|t| !t.contains("SECRET") && t.contains("[REDACTED]")), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .all(|t| !t.contains("SECRET") && t.contains("[REDACTED]")),
+        "{texts:?}"
+    );
 }

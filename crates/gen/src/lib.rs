@@ -64,18 +64,44 @@ struct World {
 }
 
 const DOMAINS: &[&str] = &[
-    "Finance", "Coding", "Medical", "Legal", "Travel", "Retail", "Education", "Science", "Support",
-    "Creative Writing", "Math", "Safety",
+    "Finance",
+    "Coding",
+    "Medical",
+    "Legal",
+    "Travel",
+    "Retail",
+    "Education",
+    "Science",
+    "Support",
+    "Creative Writing",
+    "Math",
+    "Safety",
 ];
-const ARCHETYPES: &[&str] = &["RLHF Pref Ranking", "SFT Rewrites", "Rubric Evals", "Likert Evals"];
+const ARCHETYPES: &[&str] = &[
+    "RLHF Pref Ranking",
+    "SFT Rewrites",
+    "Rubric Evals",
+    "Likert Evals",
+];
 const MODEL_FAMILIES: &[&str] = &["acme-llm", "zenith", "orca-chat", "nimbus"];
 const SIZES: &[&str] = &["small", "medium", "large"];
 const SLOTS: &[&str] = &["base_model", "test_model", "model_a", "model_b", "model_c"];
 const TONES: &[&str] = &["neutral", "formal", "casual", "enthusiastic"];
-const ISSUES: &[&str] = &["factual_error", "formatting", "verbosity", "unsupported_claim", "refusal", "unsafe"];
+const ISSUES: &[&str] = &[
+    "factual_error",
+    "formatting",
+    "verbosity",
+    "unsupported_claim",
+    "refusal",
+    "unsafe",
+];
 
 fn hex_id(rng: &mut Rng, prefix: &str) -> String {
-    format!("{prefix}{:016x}{:08x}", rng.next_u64(), rng.next_u64() as u32)
+    format!(
+        "{prefix}{:016x}{:08x}",
+        rng.next_u64(),
+        rng.next_u64() as u32
+    )
 }
 
 fn timestamp(secs: i64, millis: i64) -> String {
@@ -134,9 +160,16 @@ impl World {
                 let n_batches = 3 + rng.below(12);
                 let slug = name.to_lowercase().replace(' ', "-");
                 let batches = (0..n_batches)
-                    .map(|b| (hex_id(&mut rng, ""), format!("{slug}-2025-w{:02}", 1 + b * 3)))
+                    .map(|b| {
+                        (
+                            hex_id(&mut rng, ""),
+                            format!("{slug}-2025-w{:02}", 1 + b * 3),
+                        )
+                    })
                     .collect();
-                let pool = (0..2 + rng.below(3)).map(|_| rng.below(models.len())).collect();
+                let pool = (0..2 + rng.below(3))
+                    .map(|_| rng.below(models.len()))
+                    .collect();
                 projects.push(Project {
                     id,
                     name,
@@ -151,12 +184,17 @@ impl World {
 
     fn task(&self, rng: &mut Rng, i: usize) -> Value {
         // Zipf-like: project k is picked with weight 1/(k+1).
-        let weights: Vec<f64> = (0..self.projects.len()).map(|k| 1.0 / (k as f64 + 1.0)).collect();
+        let weights: Vec<f64> = (0..self.projects.len())
+            .map(|k| 1.0 / (k as f64 + 1.0))
+            .collect();
         let p = &self.projects[rng.weighted(&weights)];
         let (batch_id, batch_name) = rng.pick(&p.batches).clone();
         let created = EPOCH_2025 + 86_400 * rng.below(300) as i64 + rng.below(86_400) as i64;
         let mut t = Map::new();
-        t.insert("task_id".into(), json!(format!("{:08x}{}", i, &hex_id(rng, "")[..16])));
+        t.insert(
+            "task_id".into(),
+            json!(format!("{:08x}{}", i, &hex_id(rng, "")[..16])),
+        );
         let expanded = rng.chance(0.15);
         if expanded {
             t.insert(
@@ -171,12 +209,31 @@ impl World {
             t.insert("project".into(), json!(p.id));
             t.insert("batch".into(), json!(batch_id));
         }
-        let status = *rng.pick_weighted(&[("completed", 86.0), ("pending", 6.0), ("canceled", 3.0), ("error", 3.0), ("reported", 2.0)]);
-        t.insert("status".into(), json!(if status == "reported" { "completed" } else { status }));
-        t.insert("created_at".into(), json!(timestamp(created, rng.below(1000) as i64)));
+        let status = *rng.pick_weighted(&[
+            ("completed", 86.0),
+            ("pending", 6.0),
+            ("canceled", 3.0),
+            ("error", 3.0),
+            ("reported", 2.0),
+        ]);
+        t.insert(
+            "status".into(),
+            json!(if status == "reported" {
+                "completed"
+            } else {
+                status
+            }),
+        );
+        t.insert(
+            "created_at".into(),
+            json!(timestamp(created, rng.below(1000) as i64)),
+        );
         let hours = (rng.unit() * rng.unit() * 72.0 * 3600.0) as i64 + 600;
         if status != "pending" {
-            t.insert("completed_at".into(), json!(timestamp(created + hours, rng.below(1000) as i64)));
+            t.insert(
+                "completed_at".into(),
+                json!(timestamp(created + hours, rng.below(1000) as i64)),
+            );
         }
         if rng.chance(0.9) {
             t.insert(
@@ -188,7 +245,9 @@ impl World {
             "completed" => {
                 let bare = rng.chance(0.1);
                 let n_threads = if rng.chance(0.85) { 1 } else { 2 };
-                let threads: Vec<Value> = (0..n_threads).map(|ti| self.thread(rng, p, ti, bare)).collect();
+                let threads: Vec<Value> = (0..n_threads)
+                    .map(|ti| self.thread(rng, p, ti, bare))
+                    .collect();
                 t.insert("threads".into(), Value::Array(threads));
             }
             "reported" => {
@@ -216,7 +275,12 @@ impl World {
     fn thread(&self, rng: &mut Rng, p: &Project, ti: usize, bare: bool) -> Value {
         let n_turns = 1 + rng.weighted(&[6.0, 3.0, 1.0]);
         let turns: Vec<Value> = (0..n_turns).map(|ui| self.turn(rng, p, ui, bare)).collect();
-        let mut anns = vec![ann(bare, "overall_quality", "integer", json!(1 + rng.weighted(&[1.0, 2.0, 4.0, 6.0, 4.0])))];
+        let mut anns = vec![ann(
+            bare,
+            "overall_quality",
+            "integer",
+            json!(1 + rng.weighted(&[1.0, 2.0, 4.0, 6.0, 4.0])),
+        )];
         if !bare {
             if rng.chance(0.3) {
                 let link = hex_id(rng, "an_");
@@ -233,7 +297,12 @@ impl World {
                 anns.push(ann(bare, "voice_explanation", "file", json!({"mime_type": "audio/wav", "scale_url": "https://files.example.com/a.wav", "duration": 5.0 + rng.unit() * 20.0, "transcript": text::sentence(rng, 12)})));
             }
             if rng.chance(0.2) {
-                anns.push(ann(bare, "reviewer_comment", "text", json!(text::sentence(rng, 14))));
+                anns.push(ann(
+                    bare,
+                    "reviewer_comment",
+                    "text",
+                    json!(text::sentence(rng, 14)),
+                ));
             }
             if rng.chance(0.1) {
                 anns.push(ann(bare, "spans", "labeled_text", json!([{"label": "claim", "text": text::sentence(rng, 5)}, {"label": "opinion", "text": text::sentence(rng, 4)}])));
@@ -280,18 +349,47 @@ impl World {
         if slots.len() >= 2 {
             let mut order = scores.clone();
             order.sort_by(|a, b| b.1.total_cmp(&a.1));
-            anns.push(ann(bare, "selected_model_id", "category", json!(order[0].0)));
+            anns.push(ann(
+                bare,
+                "selected_model_id",
+                "category",
+                json!(order[0].0),
+            ));
             let margin = order[0].1 - order[1].1;
-            anns.push(ann(bare, "likert_value", "integer", json!(1 + ((1.0 - margin.min(1.0)) * 6.0) as i64)));
+            anns.push(ann(
+                bare,
+                "likert_value",
+                "integer",
+                json!(1 + ((1.0 - margin.min(1.0)) * 6.0) as i64),
+            ));
             if !bare {
-                anns.push(ann(bare, "preference_ranking", "ranked_choices", json!(order.iter().map(|o| o.0.clone()).collect::<Vec<_>>())));
+                anns.push(ann(
+                    bare,
+                    "preference_ranking",
+                    "ranked_choices",
+                    json!(order.iter().map(|o| o.0.clone()).collect::<Vec<_>>()),
+                ));
                 if rng.chance(0.3) {
                     let (tied, rest) = order.split_at(if margin < 0.1 { 2 } else { 1 });
-                    let groups: Vec<Vec<String>> = [tied, rest].iter().filter(|g| !g.is_empty()).map(|g| g.iter().map(|o| o.0.clone()).collect()).collect();
-                    anns.push(ann(bare, "preference_groups", "ranked_groups", json!(groups)));
+                    let groups: Vec<Vec<String>> = [tied, rest]
+                        .iter()
+                        .filter(|g| !g.is_empty())
+                        .map(|g| g.iter().map(|o| o.0.clone()).collect())
+                        .collect();
+                    anns.push(ann(
+                        bare,
+                        "preference_groups",
+                        "ranked_groups",
+                        json!(groups),
+                    ));
                 }
                 if rng.chance(0.2) {
-                    anns.push(ann(bare, "justification", "text", json!(text::sentence(rng, 18))));
+                    anns.push(ann(
+                        bare,
+                        "justification",
+                        "text",
+                        json!(text::sentence(rng, 18)),
+                    ));
                 }
             }
         }
@@ -299,10 +397,16 @@ impl World {
             anns.push(ann(bare, "supporting_documents", "file", json!([{"mime_type": "application/pdf", "name": "evidence.pdf", "scale_url": "https://files.example.com/e.pdf"}])));
         }
         if with_rubric {
-            anns.push(ann(bare, "criterion_accuracy", "rubric_criteria", json!({"weight": 2})));
+            anns.push(ann(
+                bare,
+                "criterion_accuracy",
+                "rubric_criteria",
+                json!({"weight": 2}),
+            ));
             anns.push(ann(bare, "criterion_accuracy_rating", "rubric_rating", json!({"score": rng.below(3), "color": rng.pick(&["red", "yellow", "green"]), "justification": text::sentence(rng, 8)})));
         }
-        let mut turn = json!({"id": format!("turn_{ui}"), "messages": messages, "annotations": anns});
+        let mut turn =
+            json!({"id": format!("turn_{ui}"), "messages": messages, "annotations": anns});
         if with_rubric {
             turn["rubrics"] = json!([{"max_total_score": 5, "criteria_definitions": [
                 {"id": "crit_accuracy", "criterion": "States the correct answer.", "weight": 3, "annotations": [ann(bare, "criterion_weight", "rubric_criteria", json!({"weight": 3}))]},
@@ -312,7 +416,15 @@ impl World {
         turn
     }
 
-    fn response(&self, rng: &mut Rng, m: &Model, slot: &str, quality: f64, bare: bool, with_rubric: bool) -> Value {
+    fn response(
+        &self,
+        rng: &mut Rng,
+        m: &Model,
+        slot: &str,
+        quality: f64,
+        bare: bool,
+        with_rubric: bool,
+    ) -> Value {
         let body = text::paragraph(rng, 40, 400);
         let mut params = json!({"model": m.name, "temperature": m.temperature, "max_completion_tokens": m.max_tokens});
         if let Some(p) = m.top_p {
@@ -321,19 +433,52 @@ impl World {
         if let Some(k) = m.top_k {
             params["top_k"] = json!(k);
         }
-        let likert = |q: f64, n: usize, rng: &mut Rng| (1 + ((q + (rng.unit() - 0.5) * 0.3).clamp(0.0, 0.999) * n as f64) as usize).min(n);
+        let likert = |q: f64, n: usize, rng: &mut Rng| {
+            (1 + ((q + (rng.unit() - 0.5) * 0.3).clamp(0.0, 0.999) * n as f64) as usize).min(n)
+        };
         let mut anns = vec![
-            ann(bare, "instruction_following", "integer", json!(likert(quality, 3, rng))),
-            ann(bare, "truthfulness", "integer", json!(likert(quality, 5, rng))),
+            ann(
+                bare,
+                "instruction_following",
+                "integer",
+                json!(likert(quality, 3, rng)),
+            ),
+            ann(
+                bare,
+                "truthfulness",
+                "integer",
+                json!(likert(quality, 5, rng)),
+            ),
         ];
         if !bare {
-            anns.push(ann(bare, "contains_pii", "boolean", json!(rng.chance(0.03))));
-            anns.push(ann(bare, "tone", "category", json!(TONES[rng.weighted(&[6.0, 2.0, 1.5, 0.5])])));
-            let n_issues = if quality > 0.7 { rng.weighted(&[6.0, 1.0]) } else { rng.weighted(&[2.0, 3.0, 1.0]) };
-            let issues: Vec<&str> = (0..n_issues).map(|_| ISSUES[rng.weighted(&[3.0, 2.0, 2.0, 1.5, 0.5, 0.2])]).collect();
+            anns.push(ann(
+                bare,
+                "contains_pii",
+                "boolean",
+                json!(rng.chance(0.03)),
+            ));
+            anns.push(ann(
+                bare,
+                "tone",
+                "category",
+                json!(TONES[rng.weighted(&[6.0, 2.0, 1.5, 0.5])]),
+            ));
+            let n_issues = if quality > 0.7 {
+                rng.weighted(&[6.0, 1.0])
+            } else {
+                rng.weighted(&[2.0, 3.0, 1.0])
+            };
+            let issues: Vec<&str> = (0..n_issues)
+                .map(|_| ISSUES[rng.weighted(&[3.0, 2.0, 2.0, 1.5, 0.5, 0.2])])
+                .collect();
             anns.push(ann(bare, "issues", "category_multiple", json!(issues)));
             if quality < 0.5 && rng.chance(0.4) {
-                let mut rewrite = ann(bare, "rewrite", "text", json!(text::paragraph(rng, 30, 200)));
+                let mut rewrite = ann(
+                    bare,
+                    "rewrite",
+                    "text",
+                    json!(text::paragraph(rng, 30, 200)),
+                );
                 rewrite["justification"] = json!(text::sentence(rng, 10));
                 anns.push(rewrite);
             }
@@ -341,7 +486,12 @@ impl World {
                 anns.push(json!({"key": "safety_notes", "type": "text", "not_applicable": true, "cannot_assess": false}));
             }
         } else {
-            anns.push(ann(bare, "overall", "integer", json!(likert(quality, 5, rng))));
+            anns.push(ann(
+                bare,
+                "overall",
+                "integer",
+                json!(likert(quality, 5, rng)),
+            ));
         }
         let mut content = json!({"text": body});
         if !bare && rng.chance(0.1) {
@@ -396,7 +546,10 @@ fn assign_ids(v: &mut Value, rng: &mut Rng) {
     match v {
         Value::Object(o) => {
             if let Some(Value::Array(anns)) = o.get_mut("annotations") {
-                for a in anns.iter_mut().filter(|a| a.get("type").is_some() && a.get("id").is_none()) {
+                for a in anns
+                    .iter_mut()
+                    .filter(|a| a.get("type").is_some() && a.get("id").is_none())
+                {
                     a["id"] = json!(hex_id(rng, "an_"));
                 }
             }

@@ -3,12 +3,12 @@
 use crate::rng::Rng;
 
 const WORDS: &[&str] = &[
-    "the", "model", "answer", "revenue", "growth", "quarter", "function", "returns", "list", "value",
-    "because", "data", "shows", "increase", "customer", "policy", "risk", "summary", "explain", "step",
-    "first", "then", "finally", "result", "error", "check", "source", "claim", "evidence", "report",
-    "patient", "dose", "contract", "clause", "travel", "route", "price", "order", "refund", "lesson",
-    "theorem", "proof", "integral", "python", "rust", "query", "table", "users", "support", "safety",
-    "é", "naïve", "über", "東京", "données",
+    "the", "model", "answer", "revenue", "growth", "quarter", "function", "returns", "list",
+    "value", "because", "data", "shows", "increase", "customer", "policy", "risk", "summary",
+    "explain", "step", "first", "then", "finally", "result", "error", "check", "source", "claim",
+    "evidence", "report", "patient", "dose", "contract", "clause", "travel", "route", "price",
+    "order", "refund", "lesson", "theorem", "proof", "integral", "python", "rust", "query",
+    "table", "users", "support", "safety", "é", "naïve", "über", "東京", "données",
 ];
 
 pub(crate) fn sentence(rng: &mut Rng, words: usize) -> String {
@@ -17,7 +17,8 @@ pub(crate) fn sentence(rng: &mut Rng, words: usize) -> String {
         if i > 0 {
             s.push(' ');
         }
-        s.push_str(*rng.pick(WORDS));
+        let word = WORDS[rng.below(WORDS.len())];
+        s.push_str(word);
     }
     s.push('.');
     s

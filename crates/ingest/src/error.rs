@@ -19,6 +19,9 @@ impl IngestError {
             }
             _ => e.to_string(),
         };
-        IngestError::Read { path: path.to_owned(), reason }
+        IngestError::Read {
+            path: path.to_owned(),
+            reason,
+        }
     }
 }

@@ -36,10 +36,15 @@ impl Input {
             Input::Stdin => Box::new(io::stdin()),
         };
         let mut buffered = BufReader::with_capacity(BUFFER, raw);
-        let magic = buffered.fill_buf().map_err(|e| IngestError::read(&name, e))?;
+        let magic = buffered
+            .fill_buf()
+            .map_err(|e| IngestError::read(&name, e))?;
         let zstd_err = |e| IngestError::read(&name, e);
         Ok(match magic {
-            [0x1f, 0x8b, ..] => Box::new(BufReader::with_capacity(BUFFER, flate2::bufread::MultiGzDecoder::new(buffered))),
+            [0x1f, 0x8b, ..] => Box::new(BufReader::with_capacity(
+                BUFFER,
+                flate2::bufread::MultiGzDecoder::new(buffered),
+            )),
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Box::new(BufReader::with_capacity(
                 BUFFER,
                 zstd::stream::read::Decoder::with_buffer(buffered).map_err(zstd_err)?,
@@ -58,7 +63,11 @@ pub fn expand(inputs: &[Input]) -> Result<Vec<Input>, IngestError> {
             Input::Stdin => out.push(Input::Stdin),
             Input::Path(p) if p.is_dir() => walk(p, &mut out)?,
             Input::Path(p) if p.exists() => out.push(input.clone()),
-            Input::Path(p) => return Err(IngestError::Missing { path: p.display().to_string() }),
+            Input::Path(p) => {
+                return Err(IngestError::Missing {
+                    path: p.display().to_string(),
+                });
+            }
         }
     }
     Ok(out)
@@ -73,13 +82,18 @@ fn walk(dir: &Path, out: &mut Vec<Input>) -> Result<(), IngestError> {
         .map_err(read)?;
     entries.sort();
     for path in entries {
-        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
         if hidden {
             continue;
         }
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().as_ref())) {
+        } else if path
+            .extension()
+            .is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().as_ref()))
+        {
             out.push(Input::Path(path));
         }
     }

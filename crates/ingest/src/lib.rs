@@ -112,7 +112,9 @@ pub async fn ingest(inputs: &[Input], opts: &IngestOptions) -> Result<IngestRepo
         }
         let accepted = flattener.stats().tasks - before;
         if records.records() == 0 {
-            report.warnings.push(format!("{name}: empty: no JSON in it, nothing read"));
+            report
+                .warnings
+                .push(format!("{name}: empty: no JSON in it, nothing read"));
         } else if accepted == 0 && other_rejects == 0 && not_json > 0 {
             return Err(IngestError::NotJson {
                 path: name,

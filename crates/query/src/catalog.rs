@@ -18,13 +18,19 @@ pub(crate) struct DatasetSchema {
 
 impl std::fmt::Debug for DatasetSchema {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatasetSchema").field("root", &self.dataset.root()).finish()
+        f.debug_struct("DatasetSchema")
+            .field("root", &self.dataset.root())
+            .finish()
     }
 }
 
 impl DatasetSchema {
     pub(crate) fn new(dataset: Dataset, runtime: Arc<RuntimeEnv>) -> Self {
-        DatasetSchema { dataset, runtime, opened: Mutex::default() }
+        DatasetSchema {
+            dataset,
+            runtime,
+            opened: Mutex::default(),
+        }
     }
 
     fn known(&self, name: &str) -> Option<Table> {
@@ -46,7 +52,12 @@ impl SchemaProvider for DatasetSchema {
         let Some(t) = self.known(name) else {
             return Ok(None);
         };
-        if let Some(p) = self.opened.lock().map_err(|e| DataFusionError::External(e.to_string().into()))?.get(&t) {
+        if let Some(p) = self
+            .opened
+            .lock()
+            .map_err(|e| DataFusionError::External(e.to_string().into()))?
+            .get(&t)
+        {
             return Ok(Some(p.clone()));
         }
         let Some(table) = self

@@ -51,7 +51,10 @@ pub fn write<W: Write + Send>(
     format: Format,
     out: &mut W,
 ) -> Result<(), QueryError> {
-    let mut tracked = Tracked { inner: out, error: None };
+    let mut tracked = Tracked {
+        inner: out,
+        error: None,
+    };
     match write_format(schema, batches, format, &mut tracked) {
         Err(e) => Err(tracked.error.map(QueryError::Io).unwrap_or(e)),
         ok => ok,
@@ -88,17 +91,24 @@ fn write_format<W: Write + Send>(
     format: Format,
     out: &mut W,
 ) -> Result<(), QueryError> {
-    let wrap = |source: ArrowError| QueryError::Output { format: format.name(), source };
+    let wrap = |source: ArrowError| QueryError::Output {
+        format: format.name(),
+        source,
+    };
     match format {
         Format::Table => {
-            let table = arrow::util::pretty::pretty_format_batches_with_schema(schema.clone(), batches)
-                .map_err(wrap)?;
+            let table =
+                arrow::util::pretty::pretty_format_batches_with_schema(schema.clone(), batches)
+                    .map_err(wrap)?;
             writeln!(out, "{table}")?;
         }
         Format::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut *out);
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut *out);
             if batches.is_empty() {
-                w.write(&RecordBatch::new_empty(schema.clone())).map_err(wrap)?;
+                w.write(&RecordBatch::new_empty(schema.clone()))
+                    .map_err(wrap)?;
             }
             for b in batches {
                 w.write(b).map_err(wrap)?;
@@ -129,7 +139,8 @@ fn write_format<W: Write + Send>(
                 .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
                 .build();
             let parquet_err = |e: parquet::errors::ParquetError| wrap(e.into());
-            let mut w = ArrowWriter::try_new(&mut *out, schema.clone(), Some(props)).map_err(parquet_err)?;
+            let mut w = ArrowWriter::try_new(&mut *out, schema.clone(), Some(props))
+                .map_err(parquet_err)?;
             for b in batches {
                 w.write(b).map_err(parquet_err)?;
             }

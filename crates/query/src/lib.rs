@@ -79,7 +79,11 @@ impl QueryResult {
         self.batches.iter().map(RecordBatch::num_rows).sum()
     }
 
-    pub fn write<W: std::io::Write + Send>(&self, format: Format, out: &mut W) -> Result<(), QueryError> {
+    pub fn write<W: std::io::Write + Send>(
+        &self,
+        format: Format,
+        out: &mut W,
+    ) -> Result<(), QueryError> {
         format::write(&self.schema, &self.batches, format, out)
     }
 }

@@ -2,6 +2,8 @@
 //! data/fixtures, tests/slt/sample/*.slt on the built-in sample (data/sample.jsonl.zst).
 //! `SLT_UPDATE=1` rewrites the expected results in place (then read the diff).
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::DataType;
@@ -27,7 +29,9 @@ impl AsyncDB for Taskq {
             .map(|f| match f.data_type() {
                 t if t.is_integer() => DefaultColumnType::Integer,
                 t if t.is_floating() => DefaultColumnType::FloatingPoint,
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => DefaultColumnType::Text,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                    DefaultColumnType::Text
+                }
                 _ => DefaultColumnType::Any,
             })
             .collect();
@@ -46,7 +50,11 @@ impl AsyncDB for Taskq {
                         .iter()
                         .map(|f| {
                             let s = f.value(r).to_string();
-                            if s.is_empty() { "(empty)".to_owned() } else { s }
+                            if s.is_empty() {
+                                "(empty)".to_owned()
+                            } else {
+                                s
+                            }
                         })
                         .collect(),
                 );

@@ -27,7 +27,9 @@ pub enum StoreError {
     Manifest { path: PathBuf, reason: String },
     #[error("{path}: no taskq dataset here (no _taskq/manifest.json)")]
     NotADataset { path: PathBuf },
-    #[error("{path}: another taskq (process {pid}) is writing this dataset; if none is running, delete this file")]
+    #[error(
+        "{path}: another taskq (process {pid}) is writing this dataset; if none is running, delete this file"
+    )]
     Locked { path: PathBuf, pid: String },
     #[error("table `{table}`: batch does not match the declared schema: {reason}")]
     Schema { table: Table, reason: String },
@@ -35,7 +37,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn delta(table: Table) -> impl FnOnce(deltalake::DeltaTableError) -> StoreError {
-        move |e| StoreError::Delta { table, source: Box::new(e) }
+        move |e| StoreError::Delta {
+            table,
+            source: Box::new(e),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {

@@ -22,7 +22,10 @@ impl WriteLock {
                     return Ok(WriteLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = std::fs::read_to_string(&path).unwrap_or_default().trim().to_owned();
+                    let pid = std::fs::read_to_string(&path)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned();
                     // A lock left by a process that no longer runs (killed mid-run) is stale.
                     let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
                     if alive || !Path::new("/proc/self").exists() {
@@ -33,7 +36,10 @@ impl WriteLock {
                 Err(e) => return Err(StoreError::Io { path, source: e }),
             }
         }
-        Err(StoreError::Locked { path, pid: String::new() })
+        Err(StoreError::Locked {
+            path,
+            pid: String::new(),
+        })
     }
 }
 

@@ -58,7 +58,10 @@ impl Manifest {
 
     /// The table versions readers should open; empty before the first run.
     pub fn versions(&self) -> BTreeMap<String, u64> {
-        self.runs.last().map(|r| r.versions.clone()).unwrap_or_default()
+        self.runs
+            .last()
+            .map(|r| r.versions.clone())
+            .unwrap_or_default()
     }
 
     pub(crate) fn load(root: &Path) -> Result<Option<Manifest>, StoreError> {
@@ -75,7 +78,10 @@ impl Manifest {
         if m.format != FORMAT {
             return Err(StoreError::Manifest {
                 path,
-                reason: format!("format {} is not the format {FORMAT} this taskq reads", m.format),
+                reason: format!(
+                    "format {} is not the format {FORMAT} this taskq reads",
+                    m.format
+                ),
             });
         }
         Ok(Some(m))
@@ -85,8 +91,14 @@ impl Manifest {
     pub(crate) fn save(&self, root: &Path) -> Result<(), StoreError> {
         let path = Self::path(root);
         let tmp = path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(&Manifest { format: FORMAT, runs: self.runs.clone() })
-            .map_err(|e| StoreError::Manifest { path: path.clone(), reason: e.to_string() })?;
+        let text = serde_json::to_string_pretty(&Manifest {
+            format: FORMAT,
+            runs: self.runs.clone(),
+        })
+        .map_err(|e| StoreError::Manifest {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         let mut f = std::fs::File::create(&tmp).map_err(StoreError::io(&tmp))?;
         f.write_all(text.as_bytes()).map_err(StoreError::io(&tmp))?;
         f.sync_all().map_err(StoreError::io(&tmp))?;

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::StructType;
+use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::{DeltaTable, DeltaTableError};
 use taskq_core::Table;
 use url::Url;
@@ -53,7 +53,11 @@ impl Dataset {
         for t in Table::ALL {
             if let Some(table) = self.table(*t).await? {
                 let snapshot = table.snapshot().map_err(StoreError::delta(*t))?;
-                let rows = snapshot.log_data().iter().map(|f| f.num_records().unwrap_or(0) as u64).sum();
+                let rows = snapshot
+                    .log_data()
+                    .iter()
+                    .map(|f| f.num_records().unwrap_or(0) as u64)
+                    .sum();
                 out.push((*t, rows));
             }
         }
@@ -89,12 +93,17 @@ pub(crate) async fn open_latest(root: &Path, t: Table) -> Result<Option<DeltaTab
 pub(crate) async fn create_table(root: &Path, t: Table) -> Result<DeltaTable, StoreError> {
     let path = table_path(root, t);
     std::fs::create_dir_all(&path).map_err(StoreError::io(&path))?;
-    let schema: StructType = t
-        .schema()
-        .as_ref()
-        .try_into_kernel()
-        .map_err(|e| StoreError::Schema { table: t, reason: e.to_string() })?;
-    let table = DeltaTable::try_from_url(table_url(root, t)?).await.map_err(StoreError::delta(t))?;
+    let schema: StructType =
+        t.schema()
+            .as_ref()
+            .try_into_kernel()
+            .map_err(|e| StoreError::Schema {
+                table: t,
+                reason: e.to_string(),
+            })?;
+    let table = DeltaTable::try_from_url(table_url(root, t)?)
+        .await
+        .map_err(StoreError::delta(t))?;
     table
         .create()
         .with_table_name(t.name())

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::record_batch::RecordBatch;
+use deltalake::DeltaTable;
 use deltalake::kernel::transaction::CommitBuilder;
 use deltalake::kernel::{Action, Remove};
 use deltalake::protocol::{DeltaOperation, SaveMode};
 use deltalake::writer::{DeltaWriter, RecordBatchWriter};
-use deltalake::DeltaTable;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
@@ -100,7 +100,11 @@ impl Dataset {
     pub async fn begin_run(root: &Path, opts: RunOptions) -> Result<Run, StoreError> {
         let root = std::path::absolute(root).map_err(StoreError::io(root))?;
         let meta = root.join(DIR);
-        let created: Vec<PathBuf> = [&root, &meta].into_iter().filter(|p| !p.exists()).cloned().collect();
+        let created: Vec<PathBuf> = [&root, &meta]
+            .into_iter()
+            .filter(|p| !p.exists())
+            .cloned()
+            .collect();
         std::fs::create_dir_all(meta.join("quarantine")).map_err(StoreError::io(&meta))?;
         let lock = WriteLock::acquire(&meta)?;
         let mut run_created = created;
@@ -109,12 +113,14 @@ impl Dataset {
         let mut tables = Vec::new();
         for t in Table::ALL {
             let table = match (open_latest(&root, *t).await?, versions.get(t.name())) {
-                (Some(table), Some(&v)) if table.version() > Some(v) => table
-                    .restore()
-                    .with_version_to_restore(v)
-                    .await
-                    .map_err(StoreError::delta(*t))?
-                    .0,
+                (Some(table), Some(&v)) if table.version() > Some(v) => {
+                    table
+                        .restore()
+                        .with_version_to_restore(v)
+                        .await
+                        .map_err(StoreError::delta(*t))?
+                        .0
+                }
                 (Some(table), Some(_)) => table,
                 (None, Some(_)) => {
                     return Err(StoreError::Manifest {
@@ -191,7 +197,10 @@ impl Run {
                 });
             }
             *self.rows.entry(t).or_default() += batch.num_rows() as u64;
-            self.writer(t)?.write(batch).await.map_err(StoreError::delta(t))?;
+            self.writer(t)?
+                .write(batch)
+                .await
+                .map_err(StoreError::delta(t))?;
         }
         self.run_ids.extend(ids.iter().cloned());
         self.segment_ids.extend(ids);
@@ -201,7 +210,11 @@ impl Run {
     /// Keeps a rejected record in the run's quarantine file (written through at commit).
     pub fn quarantine(&mut self, entry: &QuarantineEntry) -> Result<(), StoreError> {
         if self.quarantine.is_none() {
-            let path = self.root.join(DIR).join("quarantine").join(format!(".{}.jsonl.partial", self.run_id));
+            let path = self
+                .root
+                .join(DIR)
+                .join("quarantine")
+                .join(format!(".{}.jsonl.partial", self.run_id));
             let f = File::create(&path).map_err(StoreError::io(&path))?;
             self.quarantine = Some((path, BufWriter::new(f)));
         }
@@ -240,7 +253,11 @@ impl Run {
             if adds.is_empty() && removes.is_empty() {
                 continue;
             }
-            let mode = if removes.is_empty() { SaveMode::Append } else { SaveMode::Overwrite };
+            let mode = if removes.is_empty() {
+                SaveMode::Append
+            } else {
+                SaveMode::Overwrite
+            };
             let actions: Vec<Action> = adds
                 .into_iter()
                 .map(Action::Add)
@@ -253,7 +270,11 @@ impl Run {
                 .build(
                     Some(snapshot),
                     table.log_store(),
-                    DeltaOperation::Write { mode, partition_by: None, predicate: None },
+                    DeltaOperation::Write {
+                        mode,
+                        partition_by: None,
+                        predicate: None,
+                    },
                 )
                 .await
                 .map_err(StoreError::delta(t))?;
@@ -268,11 +289,19 @@ impl Run {
     async fn drop_earlier_rows(&mut self, t: Table) -> Result<Vec<Remove>, StoreError> {
         let dir = table_path(&self.root, t);
         let files: Vec<(PathBuf, Remove)> = {
-            let snapshot = self.tables[t as usize].0.snapshot().map_err(StoreError::delta(t))?;
+            let snapshot = self.tables[t as usize]
+                .0
+                .snapshot()
+                .map_err(StoreError::delta(t))?;
             snapshot
                 .log_data()
                 .iter()
-                .map(|f| (dir.join(f.object_store_path().as_ref()), f.remove_action(true)))
+                .map(|f| {
+                    (
+                        dir.join(f.object_store_path().as_ref()),
+                        f.remove_action(true),
+                    )
+                })
                 .collect()
         };
         let mut removes = Vec::new();
@@ -280,21 +309,43 @@ impl Run {
             if !file_has_any(&path, &self.segment_ids)? {
                 continue;
             }
-            let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).map_err(StoreError::io(&path))?)
-                .and_then(|b| b.build())
-                .map_err(|source| StoreError::Parquet { path: path.clone(), source })?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(
+                File::open(&path).map_err(StoreError::io(&path))?,
+            )
+            .and_then(|b| b.build())
+            .map_err(|source| StoreError::Parquet {
+                path: path.clone(),
+                source,
+            })?;
             for batch in reader {
-                let batch = batch.map_err(|e| StoreError::Parquet { path: path.clone(), source: e.into() })?;
-                let keep: BooleanArray = task_ids(&batch).map(|id| Some(!self.segment_ids.contains(id))).collect();
+                let batch = batch.map_err(|e| StoreError::Parquet {
+                    path: path.clone(),
+                    source: e.into(),
+                })?;
+                let keep: BooleanArray = task_ids(&batch)
+                    .map(|id| Some(!self.segment_ids.contains(id)))
+                    .collect();
                 let dropped = keep.len() - keep.true_count();
                 *self.replaced.entry(t).or_default() += dropped as u64;
-                let kept = arrow::compute::filter_record_batch(&batch, &keep)
-                    .map_err(|e| StoreError::Parquet { path: path.clone(), source: e.into() })?;
+                let kept = arrow::compute::filter_record_batch(&batch, &keep).map_err(|e| {
+                    StoreError::Parquet {
+                        path: path.clone(),
+                        source: e.into(),
+                    }
+                })?;
                 if kept.num_rows() > 0 {
                     // Read back with the file's own schema: cast to the declared one by position.
-                    let kept = RecordBatch::try_new(t.schema(), kept.columns().to_vec())
-                        .map_err(|e| StoreError::Schema { table: t, reason: e.to_string() })?;
-                    self.writer(t)?.write(kept).await.map_err(StoreError::delta(t))?;
+                    let kept =
+                        RecordBatch::try_new(t.schema(), kept.columns().to_vec()).map_err(|e| {
+                            StoreError::Schema {
+                                table: t,
+                                reason: e.to_string(),
+                            }
+                        })?;
+                    self.writer(t)?
+                        .write(kept)
+                        .await
+                        .map_err(StoreError::delta(t))?;
                 }
             }
             removes.push(remove);
@@ -319,7 +370,11 @@ impl Run {
             run_id: self.run_id.clone(),
             finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             tasks: self.run_ids.len() as u64,
-            rows: self.rows.iter().map(|(t, n)| (t.name().to_owned(), *n)).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|(t, n)| (t.name().to_owned(), *n))
+                .collect(),
             quarantined: self.quarantined,
             versions,
         };
@@ -363,13 +418,20 @@ fn task_ids(batch: &RecordBatch) -> impl Iterator<Item = &str> {
 
 /// Whether the data file at `path` holds a row of any of `ids`; reads only its `task_id` column.
 fn file_has_any(path: &Path, ids: &HashSet<String>) -> Result<bool, StoreError> {
-    let parquet_err = |source| StoreError::Parquet { path: path.to_owned(), source };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).map_err(StoreError::io(path))?)
-        .map_err(parquet_err)?;
+    let parquet_err = |source| StoreError::Parquet {
+        path: path.to_owned(),
+        source,
+    };
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(File::open(path).map_err(StoreError::io(path))?)
+            .map_err(parquet_err)?;
     let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
     let reader = builder.with_projection(mask).build().map_err(parquet_err)?;
     for batch in reader {
-        let batch = batch.map_err(|e| StoreError::Parquet { path: path.to_owned(), source: e.into() })?;
+        let batch = batch.map_err(|e| StoreError::Parquet {
+            path: path.to_owned(),
+            source: e.into(),
+        })?;
         if task_ids(&batch).any(|id| ids.contains(id)) {
             return Ok(true);
         }
