@@ -293,3 +293,43 @@ fn fixture_tables_have_the_declared_schema() {
         }
     }
 }
+
+/// The same tasks give the same schema and the same rows whatever their order or container.
+#[test]
+fn order_and_container_do_not_change_schema_or_rows() {
+    let tasks: Vec<String> = fixtures()
+        .iter()
+        .map(|p| serde_json::from_slice::<Value>(&std::fs::read(p).unwrap()).unwrap())
+        .flat_map(|v| match v.get("tasks") {
+            Some(Value::Array(items)) => items.clone(),
+            _ => vec![v],
+        })
+        .map(|v| v.to_string())
+        .collect();
+    let run = |input: String| {
+        let mut f = Flattener::new();
+        for rec in RecordReader::new(input.as_bytes()) {
+            assert!(f.push(&rec.unwrap()).is_empty());
+        }
+        let b = f.flush().unwrap();
+        Table::ALL
+            .iter()
+            .map(|t| {
+                let mut rows: Vec<String> = b
+                    .get(*t)
+                    .map(rows_as_json)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(Value::to_string)
+                    .collect();
+                rows.sort();
+                (b.get(*t).map(|x| x.schema()), rows)
+            })
+            .collect::<Vec<_>>()
+    };
+    let forward = run(tasks.join("\n"));
+    let mut reversed = tasks.clone();
+    reversed.reverse();
+    assert_eq!(run(reversed.join("\n")), forward);
+    assert_eq!(run(format!("[{}]", tasks.join(",\n"))), forward);
+}

@@ -1,0 +1,161 @@
+//! Runs, as readers see them: whole runs or nothing, upsert by task id, one writer at a time.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::path::Path;
+
+use taskq_core::Table;
+use taskq_flatten::{Flattener, RecordReader};
+use taskq_store::{Dataset, RunOptions, StoreError};
+
+/// The flattened tasks of a JSON text, in generations as the flattener hands them out.
+fn batches(json: &str) -> Vec<Vec<(Table, arrow::record_batch::RecordBatch)>> {
+    let mut f = Flattener::new();
+    for rec in RecordReader::new(json.as_bytes()) {
+        assert!(f.push(&rec.unwrap()).is_empty());
+    }
+    f.take().into_iter().map(|b| b.batches).collect()
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+async fn ingest(root: &Path, json: &str) {
+    let mut run = Dataset::begin_run(root, RunOptions::default())
+        .await
+        .unwrap();
+    for b in batches(json) {
+        run.write(b).await.unwrap();
+    }
+    run.commit().await.unwrap();
+}
+
+async fn counts(root: &Path) -> Vec<(Table, u64)> {
+    Dataset::open(root).unwrap().row_counts().await.unwrap()
+}
+
+fn count(counts: &[(Table, u64)], t: Table) -> u64 {
+    counts
+        .iter()
+        .find(|(ct, _)| *ct == t)
+        .map_or(0, |(_, n)| *n)
+}
+
+#[tokio::test]
+async fn a_run_that_dies_half_way_stays_invisible_and_is_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    ingest(&root, &fixture("task_completed_multithread.json")).await;
+    let before = counts(&root).await;
+    assert_eq!(count(&before, Table::Annotations), 22);
+
+    // A run that commits a segment to every table (a repeated task id forces one), then dies.
+    let other = fixture("task_error.json");
+    let mut run = Dataset::begin_run(&root, RunOptions::default())
+        .await
+        .unwrap();
+    for b in batches(&format!(
+        "{}\n{}",
+        other.replace('\n', ""),
+        other.replace('\n', "")
+    )) {
+        run.write(b).await.unwrap();
+    }
+    drop(run);
+
+    // The tables' logs moved on, but readers see the last completed run.
+    let latest = deltalake::open_table(url::Url::from_directory_path(root.join("tasks")).unwrap())
+        .await
+        .unwrap();
+    let visible = Dataset::open(&root)
+        .unwrap()
+        .table(Table::Tasks)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(latest.version() > visible.version());
+    assert_eq!(counts(&root).await, before);
+
+    // The next run rolls the tables back before it writes.
+    let run = Dataset::begin_run(&root, RunOptions::default())
+        .await
+        .unwrap();
+    run.commit().await.unwrap();
+    let latest = deltalake::open_table(url::Url::from_directory_path(root.join("tasks")).unwrap())
+        .await
+        .unwrap();
+    let rows: usize = latest
+        .snapshot()
+        .unwrap()
+        .log_data()
+        .iter()
+        .map(|f| f.num_records().unwrap())
+        .sum();
+    assert_eq!(rows, 1);
+    assert_eq!(counts(&root).await, before);
+}
+
+#[tokio::test]
+async fn a_task_written_again_replaces_its_rows_in_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let task = fixture("task_completed_multithread.json");
+    ingest(&root, &task).await;
+    let once = counts(&root).await;
+    ingest(&root, &task).await;
+    assert_eq!(counts(&root).await, once);
+    // The same task twice in one run: the later one wins, and nothing is doubled.
+    let line = task.replace('\n', "");
+    ingest(&root, &format!("{line}\n{line}\n")).await;
+    assert_eq!(counts(&root).await, once);
+    let ds = Dataset::open(&root).unwrap();
+    assert_eq!(ds.manifest().runs.len(), 3);
+    assert_eq!(ds.manifest().runs[2].tasks, 1);
+}
+
+#[tokio::test]
+async fn one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let first = Dataset::begin_run(&root, RunOptions::default())
+        .await
+        .unwrap();
+    let second = Dataset::begin_run(&root, RunOptions::default()).await;
+    assert!(
+        matches!(second, Err(StoreError::Locked { .. })),
+        "{second:?}"
+    );
+    first.commit().await.unwrap();
+    // A lock left by a process that is gone.
+    std::fs::write(root.join("_taskq/lock"), "999999999").unwrap();
+    Dataset::begin_run(&root, RunOptions::default())
+        .await
+        .unwrap()
+        .commit()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_first_run_that_fails_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let mut run = Dataset::begin_run(&root, RunOptions::default())
+        .await
+        .unwrap();
+    for b in batches(&fixture("task_error.json")) {
+        run.write(b).await.unwrap();
+    }
+    drop(run);
+    assert!(!root.exists());
+    assert!(matches!(
+        Dataset::open(&root),
+        Err(StoreError::NotADataset { .. })
+    ));
+}
