@@ -1,6 +1,6 @@
 //! One ingest run: stream batches into Parquet, then commit every table and the manifest.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -69,10 +69,12 @@ pub struct Run {
     tables: Vec<(DeltaTable, Option<RecordBatchWriter>)>,
     props: WriterProperties,
     opts: RunOptions,
-    /// Task ids written since the last segment commit. A repeat closes the segment first, so
-    /// the later occurrence replaces the earlier one like any re-ingested task.
-    segment_ids: HashSet<String>,
-    run_ids: HashSet<String>,
+    /// Every task id of the run, with the segment it was last written in. A repeat within the
+    /// current segment closes the segment first, so the later occurrence replaces the earlier one
+    /// like any re-ingested task.
+    ids: HashMap<String, u32>,
+    segment: u32,
+    segment_len: usize,
     rows: BTreeMap<Table, u64>,
     replaced: BTreeMap<Table, u64>,
     quarantine: Option<(PathBuf, BufWriter<File>)>,
@@ -155,8 +157,9 @@ impl Dataset {
             tables,
             props,
             opts,
-            segment_ids: HashSet::new(),
-            run_ids: HashSet::new(),
+            ids: HashMap::new(),
+            segment: 0,
+            segment_len: 0,
             rows: BTreeMap::new(),
             replaced: BTreeMap::new(),
             quarantine: None,
@@ -186,7 +189,7 @@ impl Run {
             .filter(|(t, _)| *t == Table::Tasks)
             .flat_map(|(_, b)| task_ids(b).map(str::to_owned).collect::<Vec<_>>())
             .collect();
-        if ids.iter().any(|id| self.segment_ids.contains(id)) {
+        if ids.iter().any(|id| self.in_segment(id)) {
             self.commit_segment().await?;
         }
         for (t, batch) in batches {
@@ -202,9 +205,14 @@ impl Run {
                 .await
                 .map_err(StoreError::delta(t))?;
         }
-        self.run_ids.extend(ids.iter().cloned());
-        self.segment_ids.extend(ids);
+        self.segment_len += ids.len();
+        let segment = self.segment;
+        self.ids.extend(ids.into_iter().map(|id| (id, segment)));
         Ok(())
+    }
+
+    fn in_segment(&self, id: &str) -> bool {
+        self.ids.get(id) == Some(&self.segment)
     }
 
     /// Keeps a rejected record in the run's quarantine file (written through at commit).
@@ -241,7 +249,7 @@ impl Run {
     /// Commits what was written since the last segment, table by table: new files in, and every
     /// earlier row of the segment's tasks out (their files rewritten without them).
     async fn commit_segment(&mut self) -> Result<(), StoreError> {
-        if self.segment_ids.is_empty() {
+        if self.segment_len == 0 {
             return Ok(());
         }
         for t in Table::ALL.iter().copied() {
@@ -280,7 +288,8 @@ impl Run {
                 .map_err(StoreError::delta(t))?;
             table.update_state().await.map_err(StoreError::delta(t))?;
         }
-        self.segment_ids.clear();
+        self.segment += 1;
+        self.segment_len = 0;
         Ok(())
     }
 
@@ -306,7 +315,7 @@ impl Run {
         };
         let mut removes = Vec::new();
         for (path, remove) in files {
-            if !file_has_any(&path, &self.segment_ids)? {
+            if !file_has_any(&path, |id| self.in_segment(id))? {
                 continue;
             }
             let reader = ParquetRecordBatchReaderBuilder::try_new(
@@ -323,7 +332,7 @@ impl Run {
                     source: e.into(),
                 })?;
                 let keep: BooleanArray = task_ids(&batch)
-                    .map(|id| Some(!self.segment_ids.contains(id)))
+                    .map(|id| Some(!self.in_segment(id)))
                     .collect();
                 let dropped = keep.len() - keep.true_count();
                 *self.replaced.entry(t).or_default() += dropped as u64;
@@ -369,7 +378,7 @@ impl Run {
         let record = RunRecord {
             run_id: self.run_id.clone(),
             finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            tasks: self.run_ids.len() as u64,
+            tasks: self.ids.len() as u64,
             rows: self
                 .rows
                 .iter()
@@ -383,7 +392,7 @@ impl Run {
         self.committed = true;
         Ok(RunSummary {
             run_id: self.run_id.clone(),
-            tasks: self.run_ids.len() as u64,
+            tasks: self.ids.len() as u64,
             rows: self.rows.iter().map(|(t, n)| (*t, *n)).collect(),
             quarantined: self.quarantined,
             replaced: self.replaced.iter().map(|(t, n)| (*t, *n)).collect(),
@@ -416,8 +425,9 @@ fn task_ids(batch: &RecordBatch) -> impl Iterator<Item = &str> {
     (0..col.len()).map(move |i| col.value(i))
 }
 
-/// Whether the data file at `path` holds a row of any of `ids`; reads only its `task_id` column.
-fn file_has_any(path: &Path, ids: &HashSet<String>) -> Result<bool, StoreError> {
+/// Whether the data file at `path` holds a row whose task id is `wanted`; reads only its
+/// `task_id` column.
+fn file_has_any(path: &Path, wanted: impl Fn(&str) -> bool) -> Result<bool, StoreError> {
     let parquet_err = |source| StoreError::Parquet {
         path: path.to_owned(),
         source,
@@ -432,7 +442,7 @@ fn file_has_any(path: &Path, ids: &HashSet<String>) -> Result<bool, StoreError> 
             path: path.to_owned(),
             source: e.into(),
         })?;
-        if task_ids(&batch).any(|id| ids.contains(id)) {
+        if task_ids(&batch).any(&wanted) {
             return Ok(true);
         }
     }
