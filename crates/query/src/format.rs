@@ -4,7 +4,7 @@ use std::io::Write;
 
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
-use arrow::json::writer::{JsonArray, LineDelimited};
+use arrow::json::writer::{JsonArray, JsonFormat, LineDelimited};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 
@@ -115,25 +115,10 @@ fn write_format<W: Write + Send>(
             }
         }
         Format::Json => {
-            let mut w = arrow::json::WriterBuilder::new()
-                .with_explicit_nulls(true)
-                .build::<_, JsonArray>(&mut *out);
-            for b in batches {
-                w.write(b).map_err(wrap)?;
-            }
-            w.finish().map_err(wrap)?;
-            drop(w);
+            write_json::<JsonArray>(batches, &mut *out).map_err(wrap)?;
             writeln!(out)?;
         }
-        Format::Ndjson => {
-            let mut w = arrow::json::WriterBuilder::new()
-                .with_explicit_nulls(true)
-                .build::<_, LineDelimited>(&mut *out);
-            for b in batches {
-                w.write(b).map_err(wrap)?;
-            }
-            w.finish().map_err(wrap)?;
-        }
+        Format::Ndjson => write_json::<LineDelimited>(batches, &mut *out).map_err(wrap)?,
         Format::Parquet => {
             let props = parquet::file::properties::WriterProperties::builder()
                 .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
@@ -149,4 +134,18 @@ fn write_format<W: Write + Send>(
     }
     out.flush()?;
     Ok(())
+}
+
+/// JSON objects with every column, nulls included, so each row has the same keys.
+fn write_json<F: JsonFormat>(
+    batches: &[RecordBatch],
+    out: &mut impl Write,
+) -> Result<(), ArrowError> {
+    let mut w = arrow::json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, F>(out);
+    for b in batches {
+        w.write(b)?;
+    }
+    w.finish()
 }
