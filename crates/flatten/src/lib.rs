@@ -131,7 +131,7 @@ pub struct Flattener {
 impl std::fmt::Debug for Flattener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Flattener")
-            .field("buffered_tasks", &self.ids.len())
+            .field("buffered_tasks", &self.buffered_tasks())
             .field("stats", &self.stats)
             .finish()
     }
@@ -157,9 +157,9 @@ impl Flattener {
         &self.stats
     }
 
-    /// Tasks buffered and not yet taken.
+    /// Tasks buffered and not yet taken, including generations closed by a repeated task id.
     pub fn buffered_tasks(&self) -> usize {
-        self.ids.len()
+        self.ids.len() + self.ready.iter().map(|b| b.tasks).sum::<usize>()
     }
 
     /// Parses one record and appends its task(s). Returns what was rejected (usually nothing).

@@ -190,7 +190,13 @@ fn a_repeated_task_id_is_kept_apart_so_the_last_can_win() {
     for rec in RecordReader::new(format!("{A}\n{B}\n{A}\n").as_bytes()) {
         f.push(&rec.unwrap());
     }
+    assert_eq!(
+        f.buffered_tasks(),
+        3,
+        "a closed generation still counts as buffered"
+    );
     let generations = f.take();
+    assert_eq!(f.buffered_tasks(), 0);
     assert_eq!(generations.len(), 2);
     assert_eq!(generations[0].tasks, 2);
     assert_eq!(generations[1].tasks, 1);
