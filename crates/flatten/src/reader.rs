@@ -95,11 +95,6 @@ impl<R: BufRead> RecordReader<R> {
         self.records
     }
 
-    /// Bytes read so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.offset
-    }
-
     fn peek(&mut self) -> io::Result<Option<u8>> {
         Ok(self.r.fill_buf()?.first().copied())
     }
@@ -413,9 +408,6 @@ impl<R: BufRead> RecordReader<R> {
                     Some(b'{') => {
                         if let Some(rec) = self.top_object()? {
                             return Ok(Some(rec));
-                        }
-                        if matches!(self.mode, Mode::Start) {
-                            self.mode = Mode::Values;
                         }
                     }
                     Some(_) => {

@@ -56,7 +56,7 @@ impl Input {
 
 /// Files to read, in order: inputs as given, folders recursively in sorted order. Fails before
 /// anything is read when a path does not exist.
-pub fn expand(inputs: &[Input]) -> Result<Vec<Input>, IngestError> {
+pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<Input>, IngestError> {
     let mut out = Vec::new();
     for input in inputs {
         match input {

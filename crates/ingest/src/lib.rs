@@ -25,7 +25,8 @@ use taskq_flatten::{Flattener, RecordError, RecordReader};
 use taskq_store::{Dataset, QuarantineEntry, RunOptions};
 
 pub use error::IngestError;
-pub use input::{Input, expand};
+pub use input::Input;
+use input::expand;
 
 /// How to ingest.
 #[derive(Debug, Clone)]

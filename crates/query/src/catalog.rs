@@ -34,7 +34,7 @@ impl DatasetSchema {
     }
 
     fn known(&self, name: &str) -> Option<Table> {
-        Table::from_name(name).filter(|t| self.dataset.manifest().versions().contains_key(t.name()))
+        Table::from_name(name).filter(|t| self.dataset.manifest().version(t.name()).is_some())
     }
 }
 

@@ -54,10 +54,6 @@ impl Session {
         Session { ctx }
     }
 
-    pub fn context(&self) -> &SessionContext {
-        &self.ctx
-    }
-
     /// Runs one SQL statement and collects its result.
     pub async fn sql(&self, query: &str) -> Result<QueryResult, QueryError> {
         let df = self.ctx.sql(query).await?;

@@ -56,12 +56,9 @@ impl Manifest {
         root.join(DIR).join(FILE)
     }
 
-    /// The table versions readers should open; empty before the first run.
-    pub fn versions(&self) -> BTreeMap<String, u64> {
-        self.runs
-            .last()
-            .map(|r| r.versions.clone())
-            .unwrap_or_default()
+    /// The version of `table` that readers should open; `None` before a run created it.
+    pub fn version(&self, table: &str) -> Option<u64> {
+        self.runs.last()?.versions.get(table).copied()
     }
 
     pub(crate) fn load(root: &Path) -> Result<Option<Manifest>, StoreError> {

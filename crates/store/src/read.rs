@@ -38,7 +38,7 @@ impl Dataset {
 
     /// The table at the version of the last completed run; `None` if no run has created it.
     pub async fn table(&self, t: Table) -> Result<Option<DeltaTable>, StoreError> {
-        let Some(&version) = self.manifest.versions().get(t.name()) else {
+        let Some(version) = self.manifest.version(t.name()) else {
             return Ok(None);
         };
         let table = deltalake::open_table_with_version(table_url(&self.root, t)?, version)

@@ -102,20 +102,18 @@ impl Dataset {
     pub async fn begin_run(root: &Path, opts: RunOptions) -> Result<Run, StoreError> {
         let root = std::path::absolute(root).map_err(StoreError::io(root))?;
         let meta = root.join(DIR);
-        let created: Vec<PathBuf> = [&root, &meta]
+        let mut created: Vec<PathBuf> = [&root, &meta]
             .into_iter()
             .filter(|p| !p.exists())
             .cloned()
             .collect();
         std::fs::create_dir_all(meta.join("quarantine")).map_err(StoreError::io(&meta))?;
         let lock = WriteLock::acquire(&meta)?;
-        let mut run_created = created;
         let manifest = Manifest::load(&root)?.unwrap_or_default();
-        let versions = manifest.versions();
         let mut tables = Vec::new();
         for t in Table::ALL {
-            let table = match (open_latest(&root, *t).await?, versions.get(t.name())) {
-                (Some(table), Some(&v)) if table.version() > Some(v) => {
+            let table = match (open_latest(&root, *t).await?, manifest.version(t.name())) {
+                (Some(table), Some(v)) if table.version() > Some(v) => {
                     table
                         .restore()
                         .with_version_to_restore(v)
@@ -136,7 +134,7 @@ impl Dataset {
                         let dir = table_path(&root, *t);
                         std::fs::remove_dir_all(&dir).map_err(StoreError::io(&dir))?;
                     }
-                    run_created.push(table_path(&root, *t));
+                    created.push(table_path(&root, *t));
                     create_table(&root, *t).await?
                 }
             };
@@ -164,7 +162,7 @@ impl Dataset {
             replaced: BTreeMap::new(),
             quarantine: None,
             quarantined: 0,
-            created: run_created,
+            created,
             committed: false,
             _lock: lock,
         })
