@@ -18,11 +18,12 @@
 mod error;
 mod input;
 
+use std::io::BufRead;
 use std::path::PathBuf;
 
 use taskq_core::Table;
 use taskq_flatten::{Flattener, RecordError, RecordReader};
-use taskq_store::{Dataset, QuarantineEntry, RunOptions};
+use taskq_store::{Dataset, QuarantineEntry, Run, RunOptions};
 
 pub use error::IngestError;
 pub use input::Input;
@@ -74,65 +75,134 @@ const QUARANTINE_SAMPLE: usize = 10;
 /// Ingests `inputs` into the dataset as one run: all of it is committed, or none.
 pub async fn ingest(inputs: &[Input], opts: &IngestOptions) -> Result<IngestReport, IngestError> {
     let files = expand(inputs)?;
-    let mut run = Dataset::begin_run(&opts.dataset, opts.run.clone()).await?;
-    let mut flattener = Flattener::new();
-    let mut report = IngestReport::default();
-
+    let mut ingester = Ingester::begin(opts).await?;
     for input in &files {
+        ingester.push_input(input).await?;
+    }
+    ingester.commit().await
+}
+
+/// One run fed piece by piece: files, or pages of JSON that arrive from elsewhere (the API).
+/// Nothing is visible to readers until [`Ingester::commit`]; dropping it leaves the dataset as
+/// it was.
+#[derive(Debug)]
+pub struct Ingester {
+    run: Run,
+    flattener: Flattener,
+    report: IngestReport,
+    batch_tasks: usize,
+}
+
+impl Ingester {
+    /// Starts a run on `opts.dataset`, creating the dataset if needed.
+    pub async fn begin(opts: &IngestOptions) -> Result<Ingester, IngestError> {
+        Ok(Ingester {
+            run: Dataset::begin_run(&opts.dataset, opts.run.clone()).await?,
+            flattener: Flattener::new(),
+            report: IngestReport::default(),
+            batch_tasks: opts.batch_tasks,
+        })
+    }
+
+    /// Reads one file or standard input. A file that holds no JSON at all fails the run.
+    pub async fn push_input(&mut self, input: &Input) -> Result<(), IngestError> {
         let name = input.display_name();
-        let mut records = RecordReader::new(input.open()?);
-        let before = flattener.stats().tasks;
-        let (mut not_json, mut other_rejects, mut first_reason) = (0u64, 0u64, None);
+        let counts = self.push_reader(&name, input.open()?).await?;
+        if counts.records == 0 {
+            self.report
+                .warnings
+                .push(format!("{name}: empty: no JSON in it, nothing read"));
+        } else if counts.accepted == 0 && counts.other_rejects == 0 && counts.not_json > 0 {
+            return Err(IngestError::NotJson {
+                path: name,
+                reason: counts.first_reason.unwrap_or_default(),
+            });
+        }
+        self.report.files += 1;
+        Ok(())
+    }
+
+    /// Reads one page (an API response body, or any JSON container of tasks) named `name` in
+    /// the quarantine. Returns the tasks it accepted.
+    pub async fn push_page(&mut self, name: &str, page: &[u8]) -> Result<u64, IngestError> {
+        Ok(self.push_reader(name, page).await?.accepted)
+    }
+
+    /// Named state as the last completed run left it.
+    pub fn state(&self, key: &str) -> Option<&serde_json::Value> {
+        self.run.state(key)
+    }
+
+    /// Sets named state, committed together with the rows pushed so far.
+    pub fn set_state(&mut self, key: &str, value: Option<serde_json::Value>) {
+        self.run.set_state(key, value);
+    }
+
+    /// Tasks accepted so far.
+    pub fn tasks_read(&self) -> u64 {
+        self.flattener.stats().tasks
+    }
+
+    async fn push_reader(&mut self, name: &str, r: impl BufRead) -> Result<Counts, IngestError> {
+        let mut records = RecordReader::new(r);
+        let before = self.flattener.stats().tasks;
+        let mut counts = Counts::default();
         for record in records.by_ref() {
-            let record = record.map_err(|e| IngestError::read(&name, e))?;
-            for rejected in flattener.push(&record) {
+            let record = record.map_err(|e| IngestError::read(name, e))?;
+            for rejected in self.flattener.push(&record) {
                 match rejected.error {
-                    RecordError::NotJson(_) | RecordError::Broken(_) => not_json += 1,
-                    _ => other_rejects += 1,
+                    RecordError::NotJson(_) | RecordError::Broken(_) => counts.not_json += 1,
+                    _ => counts.other_rejects += 1,
                 }
                 let entry = QuarantineEntry {
-                    source: name.clone(),
+                    source: name.to_owned(),
                     line: record.line,
                     offset: record.offset,
                     element: rejected.element,
                     reason: rejected.error.to_string(),
                     record: rejected.text,
                 };
-                first_reason.get_or_insert_with(|| entry.reason.clone());
-                run.quarantine(&entry)?;
-                if report.quarantine_sample.len() < QUARANTINE_SAMPLE {
-                    report.quarantine_sample.push(entry);
+                counts.first_reason.get_or_insert_with(|| entry.reason.clone());
+                self.run.quarantine(&entry)?;
+                if self.report.quarantine_sample.len() < QUARANTINE_SAMPLE {
+                    self.report.quarantine_sample.push(entry);
                 }
-                report.quarantined += 1;
+                self.report.quarantined += 1;
             }
-            if flattener.buffered_tasks() >= opts.batch_tasks {
-                for b in flattener.take() {
-                    run.write(b.batches).await?;
+            if self.flattener.buffered_tasks() >= self.batch_tasks {
+                for b in self.flattener.take() {
+                    self.run.write(b.batches).await?;
                 }
             }
         }
-        let accepted = flattener.stats().tasks - before;
-        if records.records() == 0 {
-            report
-                .warnings
-                .push(format!("{name}: empty: no JSON in it, nothing read"));
-        } else if accepted == 0 && other_rejects == 0 && not_json > 0 {
-            return Err(IngestError::NotJson {
-                path: name,
-                reason: first_reason.unwrap_or_default(),
-            });
+        counts.records = records.records();
+        counts.accepted = self.flattener.stats().tasks - before;
+        Ok(counts)
+    }
+
+    /// Writes what is buffered and commits the run: all of it becomes visible at once.
+    pub async fn commit(mut self) -> Result<IngestReport, IngestError> {
+        for b in self.flattener.take() {
+            self.run.write(b.batches).await?;
         }
-        report.files += 1;
+        let summary = self.run.commit().await?;
+        let mut report = self.report;
+        report.run_id = summary.run_id;
+        report.tasks_read = self.flattener.stats().tasks;
+        report.tasks_written = summary.tasks;
+        report.rows = summary.rows;
+        report.replaced = summary.replaced;
+        report.extra_fields = self.flattener.stats().extra_fields;
+        Ok(report)
     }
-    for b in flattener.take() {
-        run.write(b.batches).await?;
-    }
-    let summary = run.commit().await?;
-    report.run_id = summary.run_id;
-    report.tasks_read = flattener.stats().tasks;
-    report.tasks_written = summary.tasks;
-    report.rows = summary.rows;
-    report.replaced = summary.replaced;
-    report.extra_fields = flattener.stats().extra_fields;
-    Ok(report)
+}
+
+/// What one input held.
+#[derive(Debug, Default)]
+struct Counts {
+    records: u64,
+    accepted: u64,
+    not_json: u64,
+    other_rejects: u64,
+    first_reason: Option<String>,
 }

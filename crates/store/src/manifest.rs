@@ -32,6 +32,10 @@ pub struct RunRecord {
 pub struct Manifest {
     pub format: u32,
     pub runs: Vec<RunRecord>,
+    /// Named state that writers keep with the data (a sync's watermark and checkpoint): it is
+    /// replaced in the same atomic step that makes a run's rows visible, so the two never disagree.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub state: BTreeMap<String, serde_json::Value>,
 }
 
 /// A rejected record, as kept in `_taskq/quarantine/RUN.jsonl`.
@@ -90,7 +94,7 @@ impl Manifest {
         let tmp = path.with_extension("json.tmp");
         let text = serde_json::to_string_pretty(&Manifest {
             format: FORMAT,
-            runs: self.runs.clone(),
+            ..self.clone()
         })
         .map_err(|e| StoreError::Manifest {
             path: path.clone(),

@@ -180,6 +180,19 @@ impl Run {
         &self.run_id
     }
 
+    /// Named state as the last completed run left it (see [`Manifest::state`]).
+    pub fn state(&self, key: &str) -> Option<&serde_json::Value> {
+        self.manifest.state.get(key)
+    }
+
+    /// Sets named state, committed with this run's rows; `None` removes it.
+    pub fn set_state(&mut self, key: &str, value: Option<serde_json::Value>) {
+        match value {
+            Some(v) => self.manifest.state.insert(key.to_owned(), v),
+            None => self.manifest.state.remove(key),
+        };
+    }
+
     /// Writes the rows of whole tasks, each task id at most once in `batches`.
     pub async fn write(&mut self, batches: Vec<(Table, RecordBatch)>) -> Result<(), StoreError> {
         let ids: Vec<String> = batches
