@@ -16,6 +16,17 @@ pub(crate) fn for_writing(arg: Option<PathBuf>) -> PathBuf {
     arg.unwrap_or_else(|| PathBuf::from(DEFAULT))
 }
 
+/// The named state writers keep in the dataset (sync watermarks and checkpoints); empty when
+/// there is no dataset yet.
+pub(crate) fn sync_states(
+    root: &Path,
+) -> Result<std::collections::BTreeMap<String, serde_json::Value>> {
+    if !root.join("_taskq").exists() {
+        return Ok(Default::default());
+    }
+    Ok(Dataset::open(root)?.manifest().state.clone())
+}
+
 /// A dataset opened for reading; holds the sample's temporary folder alive when it is the sample.
 pub(crate) struct Opened {
     dataset: Dataset,

@@ -1,6 +1,9 @@
 //! `taskq`: the command line. The only crate that wires the others together.
 
+mod api;
 mod dataset;
+mod progress;
+mod pull;
 mod report;
 
 use std::io::Write;
@@ -25,10 +28,10 @@ struct Cli {
 }
 
 #[derive(clap::Args, Debug, Clone)]
-struct DatasetArg {
+pub(crate) struct DatasetArg {
     /// The dataset folder [default: ./taskq-data]
     #[arg(long, env = "TASKQ_DATASET", global = true)]
-    dataset: Option<PathBuf>,
+    pub(crate) dataset: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,6 +63,15 @@ enum Command {
     },
     /// Print the columns of every table, or of one, with their types.
     Schema { table: Option<String> },
+    /// Download tasks from the Scale v2 API into the dataset: projects, batches, deliveries or
+    /// single tasks. Pages stream into one run, committed at the end. Exit codes as for ingest.
+    Fetch(api::FetchArgs),
+    /// Bring the dataset up to date with projects or batches: fetches the tasks completed since
+    /// the last sync (less --overlap), resumes a killed sync where it stopped, and replaces
+    /// earlier versions of tasks it fetches again. Suited to cron.
+    Sync(api::SyncArgs),
+    /// List a project's deliveries (GET /v2/deliveries).
+    Deliveries(api::DeliveriesArgs),
     /// Generate synthetic tasks as JSON lines (zstd-compressed when --out ends in .zst).
     Gen {
         #[arg(long, default_value_t = 300)]
@@ -118,14 +130,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .collect();
             let report = taskq_ingest::ingest(&inputs, &IngestOptions::new(root.clone())).await?;
             report::ingest(&report, &root, &mut std::io::stdout().lock())?;
-            for w in &report.warnings {
-                eprintln!("taskq: warning: {w}");
-            }
-            Ok(if report.quarantined > 0 {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(report::exit_code(&report))
         }
         Command::Sql {
             query,
@@ -174,6 +179,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             report::schema(&tables, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Fetch(args) => api::fetch(args).await,
+        Command::Sync(args) => api::sync(args).await,
+        Command::Deliveries(args) => api::deliveries(args).await,
         Command::Gen { tasks, seed, out } => {
             let opts = taskq_gen::GenOptions { tasks, seed };
             match out {

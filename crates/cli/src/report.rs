@@ -9,7 +9,9 @@ use taskq_ingest::IngestReport;
 
 pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Result<()> {
     writeln!(out, "ingested into {} (run {})", root.display(), r.run_id)?;
-    writeln!(out, "  files read            {}", r.files)?;
+    if r.files > 0 {
+        writeln!(out, "  files read            {}", r.files)?;
+    }
     writeln!(out, "  tasks read            {}", r.tasks_read)?;
     writeln!(out, "  tasks written         {}", r.tasks_written)?;
     writeln!(out, "  records quarantined   {}", r.quarantined)?;
@@ -60,6 +62,18 @@ pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Res
         }
     }
     Ok(())
+}
+
+/// 0: all ingested; 2: committed, but some records quarantined. Warnings go to stderr.
+pub(crate) fn exit_code(r: &IngestReport) -> std::process::ExitCode {
+    for w in &r.warnings {
+        eprintln!("taskq: warning: {w}");
+    }
+    if r.quarantined > 0 {
+        std::process::ExitCode::from(2)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
 }
 
 pub(crate) fn tables(counts: &[(Table, u64)], out: &mut impl Write) -> Result<()> {

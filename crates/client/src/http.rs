@@ -85,7 +85,7 @@ impl Client {
         if opts.api_key.is_empty() {
             return Err(settings("the API key is empty".into()));
         }
-        if opts.max_rps.is_some_and(|r| !(r > 0.0)) {
+        if opts.max_rps.is_some_and(|r| r.is_nan() || r <= 0.0 || r.is_infinite()) {
             return Err(settings("the request rate limit must be above zero".into()));
         }
         let mut base = Url::parse(&opts.base_url)
@@ -179,7 +179,11 @@ impl Client {
     }
 
     pub(crate) fn url(&self, path: &str, params: &Params) -> Url {
-        let mut url = self.inner.base.join(path).unwrap_or_else(|_| self.inner.base.clone());
+        let mut url = self
+            .inner
+            .base
+            .join(path)
+            .unwrap_or_else(|_| self.inner.base.clone());
         if !params.is_empty() {
             url.query_pairs_mut().extend_pairs(params);
         }
@@ -382,7 +386,10 @@ mod tests {
         let soon = chrono::Utc::now() + chrono::Duration::seconds(20);
         let d = parse_retry_after(&soon.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
             .unwrap_or_default();
-        assert!(d > Duration::from_secs(15) && d <= Duration::from_secs(20), "{d:?}");
+        assert!(
+            d > Duration::from_secs(15) && d <= Duration::from_secs(20),
+            "{d:?}"
+        );
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
             Some(Duration::ZERO)
@@ -395,7 +402,14 @@ mod tests {
         let mut o = ClientOptions::new(ApiKey::new("k"));
         o.backoff_initial = Duration::from_millis(100);
         o.backoff_max = Duration::from_millis(1000);
-        for (attempt, full) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (30, 1000)] {
+        for (attempt, full) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1000),
+            (30, 1000),
+        ] {
             let d = backoff(&o, attempt).as_millis() as u64;
             assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d} ms");
         }
@@ -407,7 +421,10 @@ mod tests {
             error_message(br#"{"status_code":401,"error":"Unauthorized"}"#),
             "Unauthorized"
         );
-        assert_eq!(error_message(b"<html>Bad gateway</html>"), "<html>Bad gateway</html>");
+        assert_eq!(
+            error_message(b"<html>Bad gateway</html>"),
+            "<html>Bad gateway</html>"
+        );
         assert_eq!(error_message(b""), "(empty body)");
     }
 }

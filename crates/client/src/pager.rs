@@ -93,7 +93,9 @@ impl Pager {
         let (seen, current) = (&self.seen, self.token.as_deref());
         let fetched = self
             .client
-            .get(self.path, &params, |body| check(body, |t| seen.contains(t) || current == Some(t)))
+            .get(self.path, &params, |body| {
+                check(body, |t| seen.contains(t) || current == Some(t))
+            })
             .await;
         let (body, info) = match fetched {
             Ok(ok) => ok,
@@ -156,7 +158,9 @@ fn check(body: &[u8], repeated: impl Fn(&str) -> bool) -> Result<PageInfo, Strin
     if let Some(t) = &next_token
         && repeated(t)
     {
-        return Err(format!("next_token {t:?} was already used: the pages would loop"));
+        return Err(format!(
+            "next_token {t:?} was already used: the pages would loop"
+        ));
     }
     let total = env
         .delivery

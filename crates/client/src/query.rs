@@ -108,7 +108,10 @@ impl TaskQuery {
 pub enum DeliveryRef {
     Id(String),
     /// A delivery name is unique only within its project.
-    Name { name: String, project: Scope },
+    Name {
+        name: String,
+        project: Scope,
+    },
 }
 
 impl DeliveryRef {

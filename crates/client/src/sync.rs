@@ -60,7 +60,10 @@ impl SyncState {
     /// The state after all of `window` is kept: the watermark moves to its end.
     pub fn finished(&self, window: Window) -> SyncState {
         SyncState {
-            watermark: Some(self.watermark.map_or(window.before, |w| w.max(window.before))),
+            watermark: Some(
+                self.watermark
+                    .map_or(window.before, |w| w.max(window.before)),
+            ),
             window: None,
             token: None,
         }

@@ -72,6 +72,36 @@ pub struct IngestReport {
 
 const QUARANTINE_SAMPLE: usize = 10;
 
+impl IngestReport {
+    /// Adds a later run's counts to this one, for a command that commits several runs (a sync
+    /// that checkpoints). The run id stays the first run's.
+    pub fn absorb(&mut self, later: IngestReport) {
+        fn add(to: &mut Vec<(Table, u64)>, from: Vec<(Table, u64)>) {
+            for (t, n) in from {
+                match to.iter_mut().find(|(tt, _)| *tt == t) {
+                    Some((_, m)) => *m += n,
+                    None => to.push((t, n)),
+                }
+            }
+            to.sort_by_key(|(t, _)| Table::ALL.iter().position(|a| a == t));
+        }
+        if self.run_id.is_empty() {
+            self.run_id = later.run_id;
+        }
+        self.files += later.files;
+        self.tasks_read += later.tasks_read;
+        self.tasks_written += later.tasks_written;
+        add(&mut self.rows, later.rows);
+        add(&mut self.replaced, later.replaced);
+        self.quarantined += later.quarantined;
+        self.extra_fields += later.extra_fields;
+        self.warnings.extend(later.warnings);
+        let room = QUARANTINE_SAMPLE.saturating_sub(self.quarantine_sample.len());
+        self.quarantine_sample
+            .extend(later.quarantine_sample.into_iter().take(room));
+    }
+}
+
 /// Ingests `inputs` into the dataset as one run: all of it is committed, or none.
 pub async fn ingest(inputs: &[Input], opts: &IngestOptions) -> Result<IngestReport, IngestError> {
     let files = expand(inputs)?;
@@ -162,7 +192,9 @@ impl Ingester {
                     reason: rejected.error.to_string(),
                     record: rejected.text,
                 };
-                counts.first_reason.get_or_insert_with(|| entry.reason.clone());
+                counts
+                    .first_reason
+                    .get_or_insert_with(|| entry.reason.clone());
                 self.run.quarantine(&entry)?;
                 if self.report.quarantine_sample.len() < QUARANTINE_SAMPLE {
                     self.report.quarantine_sample.push(entry);

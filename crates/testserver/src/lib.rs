@@ -193,7 +193,11 @@ impl TestServer {
         let _ = taskq_gen::generate(&opts, &mut lines);
         let at = completed_at.to_rfc3339_opts(SecondsFormat::Millis, true);
         let mut ids = Vec::new();
-        for (i, line) in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+        for (i, line) in lines
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
             let Ok(t) = serde_json::from_slice::<Value>(line) else {
                 continue;
             };
@@ -296,7 +300,10 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
         .map(|(_, v)| v.trim().to_owned());
     let url = url::Url::parse(&format!("http://server{target}")).ok();
-    let path = url.as_ref().map(|u| u.path().to_owned()).unwrap_or_default();
+    let path = url
+        .as_ref()
+        .map(|u| u.path().to_owned())
+        .unwrap_or_default();
     let query = url
         .as_ref()
         .and_then(|u| u.query())
@@ -333,7 +340,11 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
     let _ = respond(&mut socket, reply, fault).await;
 }
 
-async fn respond(socket: &mut TcpStream, reply: Reply, fault: Option<Fault>) -> std::io::Result<()> {
+async fn respond(
+    socket: &mut TcpStream,
+    reply: Reply,
+    fault: Option<Fault>,
+) -> std::io::Result<()> {
     let (mut status, mut body, mut extra) = (reply.status, reply.body, String::new());
     match &fault {
         Some(Fault::Status(code, retry_after)) => {
@@ -349,7 +360,8 @@ async fn respond(socket: &mut TcpStream, reply: Reply, fault: Option<Fault>) -> 
         Some(Fault::Hang) => tokio::time::sleep(Duration::from_secs(3600)).await,
         Some(Fault::Malformed) => body.truncate(body.len() / 2),
         Some(Fault::RepeatToken) => {
-            if let (Some(tok), Ok(mut v)) = (reply.token_in, serde_json::from_slice::<Value>(&body)) {
+            if let (Some(tok), Ok(mut v)) = (reply.token_in, serde_json::from_slice::<Value>(&body))
+            {
                 v["next_token"] = json!(tok);
                 body = v.to_string().into_bytes();
             }
@@ -371,7 +383,10 @@ async fn respond(socket: &mut TcpStream, reply: Reply, fault: Option<Fault>) -> 
 }
 
 fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 fn values<'a>(params: &'a [(String, String)], key: &str) -> Vec<&'a str> {
@@ -489,9 +504,9 @@ fn offset(s: &State, params: &[(String, String)]) -> Result<usize, Reply> {
     };
     let parts: Vec<&str> = tok.split('.').collect();
     match parts.as_slice() {
-        [epoch, offset, _] if epoch.parse() == Ok(s.epoch) => {
-            offset.parse().map_err(|_| error(400, "next_token is invalid"))
-        }
+        [epoch, offset, _] if epoch.parse() == Ok(s.epoch) => offset
+            .parse()
+            .map_err(|_| error(400, "next_token is invalid")),
         _ => Err(error(400, "next_token is invalid or has expired")),
     }
 }
@@ -552,7 +567,10 @@ fn tasks(s: &mut State, params: &[(String, String)], fault: Option<&Fault>) -> R
     let project = param(params, "project_id").or(param(params, "project_name"));
     let batch = param(params, "batch_id").or(param(params, "batch_name"));
     if project.is_none() && batch.is_none() {
-        return error(400, "a project (project_id or project_name) or a batch (batch_id or batch_name) is required");
+        return error(
+            400,
+            "a project (project_id or project_name) or a batch (batch_id or batch_name) is required",
+        );
     }
     let (after, before) = match (
         time_param(params, "completed_after"),
@@ -596,7 +614,10 @@ fn delivery(s: &mut State, params: &[(String, String)], fault: Option<&Fault>) -
     let found = match (param(params, "delivery_id"), param(params, "delivery_name")) {
         (Some(id), _) => s.deliveries.iter().find(|d| d.id == id),
         (None, Some(name)) => match project_param(params) {
-            Some(p) => s.deliveries.iter().find(|d| d.name == name && d.project == p),
+            Some(p) => s
+                .deliveries
+                .iter()
+                .find(|d| d.name == name && d.project == p),
             None => return error(400, "delivery_name needs project_id or project_name"),
         },
         (None, None) => return error(400, "delivery_id or delivery_name is required"),
