@@ -609,3 +609,63 @@ fn a_killed_sync_resumes_and_ends_like_an_uninterrupted_one() {
     );
     assert_eq!(dump(dir.path(), "restarted"), reference);
 }
+
+#[test]
+fn progress_is_drawn_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(KEY, 60);
+    let o = taskq(
+        dir.path(),
+        &server,
+        &[
+            "fetch",
+            "--project",
+            "Alpha Chat",
+            "--limit",
+            "5",
+            "--dataset",
+            "a",
+        ],
+    );
+    ok(&o);
+    assert_eq!(
+        text(&o.stderr),
+        "",
+        "nothing drawn when stderr is not a terminal"
+    );
+
+    // Under a pseudo-terminal (script(1)), with a slow page so that the line is drawn.
+    server.fault_in(2, Fault::Slow(Duration::from_millis(1500)));
+    let cmd = taskq_cmd(
+        dir.path(),
+        &server,
+        &[
+            "fetch",
+            "--project",
+            "Alpha Chat",
+            "--limit",
+            "5",
+            "--timeout",
+            "10",
+            "--dataset",
+            "b",
+        ],
+    );
+    let line: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| format!("'{}'", a.to_string_lossy().replace('\'', r"'\''")))
+        .collect();
+    let o = Command::new("script")
+        .args(["-qec", &line.join(" "), "/dev/null"])
+        .current_dir(dir.path())
+        .env("SCALE_API_KEY", KEY)
+        .output()
+        .unwrap();
+    let shown = text(&o.stdout);
+    assert!(o.status.success(), "{shown}");
+    assert!(
+        shown.contains(" pages, ") && shown.contains(" retries"),
+        "{shown}"
+    );
+    assert!(!shown.contains(KEY));
+}

@@ -85,7 +85,10 @@ impl Client {
         if opts.api_key.is_empty() {
             return Err(settings("the API key is empty".into()));
         }
-        if opts.max_rps.is_some_and(|r| r.is_nan() || r <= 0.0 || r.is_infinite()) {
+        if opts
+            .max_rps
+            .is_some_and(|r| r.is_nan() || r <= 0.0 || r.is_infinite())
+        {
             return Err(settings("the request rate limit must be above zero".into()));
         }
         let mut base = Url::parse(&opts.base_url)
