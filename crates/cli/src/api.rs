@@ -319,11 +319,9 @@ pub(crate) async fn sync(args: SyncArgs) -> Result<ExitCode> {
                 .with_context(|| format!("the saved sync state of {}", scope.key()))?,
             None => SyncState::default(),
         };
-        let mut base = args.page.query(scope.clone());
-        base.status = Some("completed".into());
         sources.push(Source::Sync {
             scope: scope.clone(),
-            base,
+            base: args.page.query(scope.clone()),
             state,
             now,
             overlap: args.overlap,
