@@ -16,6 +16,9 @@ use taskq_core::Table;
 use taskq_ingest::{IngestOptions, Input};
 use taskq_query::{Format, QueryError, Session};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "taskq",
@@ -47,7 +50,12 @@ enum Command {
     },
     /// Run a SQL query over the dataset's tables (the built-in sample when there is no dataset).
     Sql {
-        query: String,
+        /// The SQL text (or use --file)
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        query: Option<String>,
+        /// Read the SQL from this file (such as one of queries/*.sql)
+        #[arg(long, short, value_name = "FILE")]
+        file: Option<PathBuf>,
         #[arg(long, default_value = "table", value_parser = clap::builder::PossibleValuesParser::new(Format::NAMES))]
         format: String,
         /// Write to this file instead of standard output
@@ -128,17 +136,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 })
                 .collect();
-            let report = taskq_ingest::ingest(&inputs, &IngestOptions::new(root.clone())).await?;
+            let opts = IngestOptions::new(root.clone());
+            let report = {
+                let _progress = progress::IngestProgress::start(
+                    opts.progress.clone(),
+                    taskq_ingest::input_size(&inputs)?,
+                );
+                taskq_ingest::ingest(&inputs, &opts).await?
+            };
             report::ingest(&report, &root, &mut std::io::stdout().lock())?;
             Ok(report::exit_code(&report))
         }
         Command::Sql {
             query,
+            file,
             format,
             output,
             dataset,
         } => {
             let format = Format::from_name(&format).context("unknown format")?;
+            let query = match (query, file) {
+                (Some(q), _) => q,
+                (None, Some(f)) => std::fs::read_to_string(&f)
+                    .with_context(|| format!("reading {}", f.display()))?,
+                (None, None) => bail!("give the SQL, or --file FILE"),
+            };
             let ds = dataset::for_reading(dataset.dataset).await?;
             let result = Session::open(ds.dataset().clone()).sql(&query).await?;
             match output {

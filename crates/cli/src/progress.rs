@@ -2,7 +2,8 @@
 //! cron mail stay clean.
 
 use std::io::IsTerminal;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
@@ -13,10 +14,74 @@ pub(crate) struct Progress {
     client: Client,
 }
 
+fn visible() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// An ingest's bytes read (of `total`, when known, with an ETA) and tasks per second, redrawn
+/// from its counters until dropped.
+pub(crate) struct IngestProgress {
+    bar: ProgressBar,
+    done: Arc<AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl IngestProgress {
+    pub(crate) fn start(
+        counters: Arc<taskq_ingest::Progress>,
+        total: Option<u64>,
+    ) -> IngestProgress {
+        let done = Arc::new(AtomicBool::new(false));
+        if !visible() {
+            return IngestProgress {
+                bar: ProgressBar::hidden(),
+                done,
+                ticker: None,
+            };
+        }
+        let template = match total {
+            Some(_) => {
+                "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta}) {msg}"
+            }
+            None => "{spinner} {elapsed_precise} {bytes} ({bytes_per_sec}) {msg}",
+        };
+        let bar = ProgressBar::with_draw_target(total, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let (b, d) = (bar.clone(), done.clone());
+        let ticker = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            while !d.load(Ordering::Relaxed) {
+                let tasks = counters.tasks.load(Ordering::Relaxed);
+                b.set_position(counters.bytes.load(Ordering::Relaxed));
+                let rate = tasks as f64 / started.elapsed().as_secs_f64().max(0.001);
+                b.set_message(format!("{tasks} tasks, {rate:.0} tasks/s"));
+                std::thread::sleep(Duration::from_millis(150));
+            }
+        });
+        IngestProgress {
+            bar,
+            done,
+            ticker: Some(ticker),
+        }
+    }
+}
+
+impl Drop for IngestProgress {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
 impl Progress {
     /// Pages, tasks, bytes and retries of `client`; a bar with an ETA once the total is known.
     pub(crate) fn fetch(client: &Client) -> Progress {
-        let bar = if std::io::stderr().is_terminal() {
+        let bar = if visible() {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")

@@ -608,3 +608,57 @@ fn interop_python_deltalake_pyarrow_duckdb_read_what_taskq_reports() {
         text(&o.stdout)
     );
 }
+
+#[test]
+fn ingest_draws_progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&taskq(
+        dir.path(),
+        &["gen", "--tasks", "4000", "--out", "big.jsonl"],
+    ));
+    let o = taskq(dir.path(), &["ingest", "big.jsonl", "--dataset", "a"]);
+    ok(&o);
+    assert_eq!(
+        text(&o.stderr),
+        "",
+        "nothing drawn when stderr is not a terminal"
+    );
+
+    // Under a pseudo-terminal (script(1)): bytes of the known total, and tasks per second.
+    let line = format!(
+        "'{}' ingest big.jsonl --dataset b",
+        env!("CARGO_BIN_EXE_taskq")
+    );
+    let o = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let shown = text(&o.stdout);
+    assert!(o.status.success(), "{shown}");
+    assert!(
+        shown.contains("tasks/s") && shown.contains(" MiB"),
+        "{shown}"
+    );
+    assert_eq!(scalar(dir.path(), "b", "SELECT count(*) FROM tasks"), 4000);
+}
+
+#[test]
+fn sql_reads_a_query_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let query = repo().join("queries/win_rate_by_model.sql");
+    let out = ok(&taskq(
+        dir.path(),
+        &["sql", "--file", query.to_str().unwrap(), "--format", "csv"],
+    ));
+    assert!(
+        out.starts_with("model,appearances,wins,win_rate\n"),
+        "{out}"
+    );
+    let o = taskq(dir.path(), &["sql", "--file", "missing.sql"]);
+    assert!(
+        text(&o.stderr).contains("reading missing.sql"),
+        "{}",
+        text(&o.stderr)
+    );
+}

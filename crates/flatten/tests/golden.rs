@@ -333,3 +333,24 @@ fn order_and_container_do_not_change_schema_or_rows() {
     assert_eq!(run(reversed.join("\n")), forward);
     assert_eq!(run(format!("[{}]", tasks.join(",\n"))), forward);
 }
+
+/// Regression: numbers must survive exactly. serde_json's default float parser can be off by
+/// one unit in the last place (0.013459268511805123 came out as ...124), so the workspace enables
+/// its `float_roundtrip` parser.
+#[test]
+fn numbers_keep_their_exact_value() {
+    let line =
+        br#"{"task_id":"t1","threads":[{"turns":[{"messages":[{"role":"assistant","annotations":[
+        {"key":"time","type":"text","value":0.013459268511805123},
+        {"key":"obj","value":{"time":0.013459268511805123,"n":7.0}}]}]}]}]}"#;
+    let line: Vec<u8> = line.iter().copied().filter(|b| *b != b'\n').collect();
+    let mut f = Flattener::new();
+    for rec in RecordReader::new(&line[..]) {
+        assert!(f.push(&rec.unwrap()).is_empty());
+    }
+    let batches = f.flush().unwrap();
+    let rows = rows_as_json(batches.get(Table::Annotations).unwrap());
+    assert_eq!(rows[0]["value"], "0.013459268511805123");
+    assert_eq!(rows[0]["value_num"], json!(0.013459268511805123_f64));
+    assert_eq!(rows[1]["value"], r#"{"time":0.013459268511805123,"n":7.0}"#);
+}

@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::IngestError;
 
@@ -28,13 +30,18 @@ impl Input {
         }
     }
 
-    /// Opens the input, decompressing gzip or zstd when its first bytes say so.
-    pub fn open(&self) -> Result<Box<dyn BufRead>, IngestError> {
+    /// Opens the input, decompressing gzip or zstd when its first bytes say so. Bytes read from
+    /// the file itself (before decompression) are added to `read`.
+    pub(crate) fn open(
+        &self,
+        read: Arc<AtomicU64>,
+    ) -> Result<Box<dyn BufRead + Send>, IngestError> {
         let name = self.display_name();
-        let raw: Box<dyn Read> = match self {
+        let raw: Box<dyn Read + Send> = match self {
             Input::Path(p) => Box::new(File::open(p).map_err(|e| IngestError::read(&name, e))?),
             Input::Stdin => Box::new(io::stdin()),
         };
+        let raw = Counted { inner: raw, read };
         let mut buffered = BufReader::with_capacity(BUFFER, raw);
         let magic = buffered
             .fill_buf()
@@ -52,6 +59,37 @@ impl Input {
             _ => Box::new(buffered),
         })
     }
+}
+
+/// Adds what it reads to a shared counter, for progress displays.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The total size of the files `inputs` name (folders walked as ingest walks them); `None` when
+/// standard input is among them.
+pub fn input_size(inputs: &[Input]) -> Result<Option<u64>, IngestError> {
+    let mut total = 0;
+    for input in expand(inputs)? {
+        match input {
+            Input::Stdin => return Ok(None),
+            Input::Path(p) => {
+                let meta = std::fs::metadata(&p)
+                    .map_err(|e| IngestError::read(&p.display().to_string(), e))?;
+                total += meta.len();
+            }
+        }
+    }
+    Ok(Some(total))
 }
 
 /// Files to read, in order: inputs as given, folders recursively in sorted order. Fails before

@@ -17,25 +17,31 @@
 
 mod error;
 mod input;
+mod pipeline;
 
-use std::io::BufRead;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use taskq_core::Table;
-use taskq_flatten::{Flattener, RecordError, RecordReader};
+use taskq_flatten::{Flattener, Record, RecordReader};
 use taskq_store::{Dataset, QuarantineEntry, Run, RunOptions};
 
 pub use error::IngestError;
-pub use input::Input;
 use input::expand;
+pub use input::{Input, input_size};
 
 /// How to ingest.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// The dataset folder; created if missing.
     pub dataset: PathBuf,
-    /// Tasks flattened in memory before they are handed to the store.
+    /// Records flattened together (per thread) before they are handed to the store.
     pub batch_tasks: usize,
+    /// Threads that parse and flatten a file while the run writes.
+    pub workers: usize,
+    /// Counters the ingest keeps up to date as it goes, for a progress display.
+    pub progress: Arc<Progress>,
     pub run: RunOptions,
 }
 
@@ -43,10 +49,21 @@ impl IngestOptions {
     pub fn new(dataset: PathBuf) -> Self {
         IngestOptions {
             dataset,
-            batch_tasks: 2048,
+            batch_tasks: 1024,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            progress: Arc::default(),
             run: RunOptions::default(),
         }
     }
+}
+
+/// How far an ingest has got.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes read from input files (compressed bytes for a compressed file).
+    pub bytes: Arc<AtomicU64>,
+    /// Tasks flattened and handed to the store.
+    pub tasks: AtomicU64,
 }
 
 /// What an ingest did, for its summary.
@@ -118,9 +135,12 @@ pub async fn ingest(inputs: &[Input], opts: &IngestOptions) -> Result<IngestRepo
 #[derive(Debug)]
 pub struct Ingester {
     run: Run,
-    flattener: Flattener,
     report: IngestReport,
     batch_tasks: usize,
+    workers: usize,
+    progress: Arc<Progress>,
+    /// For pages, which are small enough to flatten where they arrive.
+    flattener: Flattener,
 }
 
 impl Ingester {
@@ -128,16 +148,25 @@ impl Ingester {
     pub async fn begin(opts: &IngestOptions) -> Result<Ingester, IngestError> {
         Ok(Ingester {
             run: Dataset::begin_run(&opts.dataset, opts.run.clone()).await?,
-            flattener: Flattener::new(),
             report: IngestReport::default(),
-            batch_tasks: opts.batch_tasks,
+            batch_tasks: opts.batch_tasks.max(1),
+            workers: opts.workers.max(1),
+            progress: opts.progress.clone(),
+            flattener: Flattener::new(),
         })
     }
 
-    /// Reads one file or standard input. A file that holds no JSON at all fails the run.
+    /// Reads one file or standard input, flattening on `workers` threads while this task
+    /// writes. A file that holds no JSON at all fails the run.
     pub async fn push_input(&mut self, input: &Input) -> Result<(), IngestError> {
         let name = input.display_name();
-        let counts = self.push_reader(&name, input.open()?).await?;
+        let mut counts = Counts::default();
+        let reader = input.open(self.progress.bytes.clone())?;
+        let mut chunks = pipeline::Pipeline::start(reader, &name, self.workers, self.batch_tasks);
+        while let Some(chunk) = chunks.next().await {
+            self.absorb(chunk, &mut counts).await?;
+        }
+        counts.records = chunks.finish().map_err(|e| IngestError::read(&name, e))?;
         if counts.records == 0 {
             self.report
                 .warnings
@@ -155,7 +184,15 @@ impl Ingester {
     /// Reads one page (an API response body, or any JSON container of tasks) named `name` in
     /// the quarantine. Returns the tasks it accepted.
     pub async fn push_page(&mut self, name: &str, page: &[u8]) -> Result<u64, IngestError> {
-        Ok(self.push_reader(name, page).await?.accepted)
+        let mut records = RecordReader::new(page);
+        let records: Vec<Record> = records
+            .by_ref()
+            .collect::<Result<_, _>>()
+            .map_err(|e| IngestError::read(name, e))?;
+        let chunk = pipeline::flatten(&mut self.flattener, name, &records);
+        let mut counts = Counts::default();
+        self.absorb(chunk, &mut counts).await?;
+        Ok(counts.accepted)
     }
 
     /// Named state as the last completed run left it.
@@ -170,61 +207,50 @@ impl Ingester {
 
     /// Tasks accepted so far.
     pub fn tasks_read(&self) -> u64 {
-        self.flattener.stats().tasks
+        self.report.tasks_read
     }
 
-    async fn push_reader(&mut self, name: &str, r: impl BufRead) -> Result<Counts, IngestError> {
-        let mut records = RecordReader::new(r);
-        let before = self.flattener.stats().tasks;
-        let mut counts = Counts::default();
-        for record in records.by_ref() {
-            let record = record.map_err(|e| IngestError::read(name, e))?;
-            for rejected in self.flattener.push(&record) {
-                match rejected.error {
-                    RecordError::NotJson(_) | RecordError::Broken(_) => counts.not_json += 1,
-                    _ => counts.other_rejects += 1,
-                }
-                let entry = QuarantineEntry {
-                    source: name.to_owned(),
-                    line: record.line,
-                    offset: record.offset,
-                    element: rejected.element,
-                    reason: rejected.error.to_string(),
-                    record: rejected.text,
-                };
-                counts
-                    .first_reason
-                    .get_or_insert_with(|| entry.reason.clone());
-                self.run.quarantine(&entry)?;
-                if self.report.quarantine_sample.len() < QUARANTINE_SAMPLE {
-                    self.report.quarantine_sample.push(entry);
-                }
-                self.report.quarantined += 1;
+    /// Writes a flattened chunk: its rejects to the quarantine, its rows to the run.
+    async fn absorb(
+        &mut self,
+        chunk: pipeline::Chunk,
+        counts: &mut Counts,
+    ) -> Result<(), IngestError> {
+        for (not_json, entry) in chunk.rejected {
+            if not_json {
+                counts.not_json += 1;
+            } else {
+                counts.other_rejects += 1;
             }
-            if self.flattener.buffered_tasks() >= self.batch_tasks {
-                for b in self.flattener.take() {
-                    self.run.write(b.batches).await?;
-                }
+            counts
+                .first_reason
+                .get_or_insert_with(|| entry.reason.clone());
+            self.run.quarantine(&entry)?;
+            if self.report.quarantine_sample.len() < QUARANTINE_SAMPLE {
+                self.report.quarantine_sample.push(entry);
             }
+            self.report.quarantined += 1;
         }
-        counts.records = records.records();
-        counts.accepted = self.flattener.stats().tasks - before;
-        Ok(counts)
-    }
-
-    /// Writes what is buffered and commits the run: all of it becomes visible at once.
-    pub async fn commit(mut self) -> Result<IngestReport, IngestError> {
-        for b in self.flattener.take() {
+        counts.accepted += chunk.tasks;
+        self.progress
+            .tasks
+            .fetch_add(chunk.tasks, Ordering::Relaxed);
+        self.report.tasks_read += chunk.tasks;
+        self.report.extra_fields += chunk.extra_fields;
+        for b in chunk.batches {
             self.run.write(b.batches).await?;
         }
+        Ok(())
+    }
+
+    /// Commits the run: all of it becomes visible at once.
+    pub async fn commit(self) -> Result<IngestReport, IngestError> {
         let summary = self.run.commit().await?;
         let mut report = self.report;
         report.run_id = summary.run_id;
-        report.tasks_read = self.flattener.stats().tasks;
         report.tasks_written = summary.tasks;
         report.rows = summary.rows;
         report.replaced = summary.replaced;
-        report.extra_fields = self.flattener.stats().extra_fields;
         Ok(report)
     }
 }

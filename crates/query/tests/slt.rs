@@ -194,6 +194,39 @@ async fn fixtures() {
     run_folder("fixtures", repo().join("data/fixtures")).await;
 }
 
+/// The named queries in queries/ are the ones tests/slt/sample/headline.slt checks, verbatim.
+#[test]
+fn every_named_query_is_checked() {
+    let slt = std::fs::read_to_string(repo().join("tests/slt/sample/headline.slt")).unwrap();
+    let checked: Vec<String> = parse(&slt)
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Query { sql, .. } => Some(sql),
+            _ => None,
+        })
+        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("queries"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "the five headline queries");
+    for f in &files {
+        let sql = std::fs::read_to_string(f).unwrap();
+        assert!(
+            checked.contains(&sql.trim().to_owned()),
+            "{} is not in headline.slt verbatim",
+            f.display()
+        );
+    }
+    assert_eq!(
+        checked.len(),
+        files.len(),
+        "headline.slt holds only the named queries"
+    );
+}
+
 /// A wrong answer, a failing statement and a missing error are each reported.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runner_reports_wrong_answers() {
