@@ -16,9 +16,6 @@ use taskq_core::Table;
 use taskq_ingest::{IngestOptions, Input};
 use taskq_query::{Format, QueryError, Session};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser, Debug)]
 #[command(
     name = "taskq",
