@@ -16,6 +16,11 @@ use taskq_core::Table;
 use taskq_ingest::{IngestOptions, Input};
 use taskq_query::{Format, QueryError, Session};
 
+// Flatten threads allocate what the writer frees: glibc malloc let that fragment the heap until
+// peak memory grew with the input; jemalloc keeps it flat (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "taskq",

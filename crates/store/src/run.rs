@@ -39,7 +39,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            target_file_size: 128 << 20,
+            target_file_size: 32 << 20,
             row_group_rows: 64 * 1024,
             row_group_bytes: 32 << 20,
             zstd_level: 3,
