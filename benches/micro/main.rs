@@ -1,5 +1,5 @@
 //! Criterion micro-benchmarks of ingest's stages and of a query, on `taskq gen` tasks:
-//! `cargo bench -p taskq-benches` (reports land in target/criterion). The end-to-end comparison
+//! `cargo bench --workspace --bench micro` (reports land in target/criterion). The end-to-end comparison
 //! with DuckDB is benches/compare.sh.
 
 #![allow(clippy::unwrap_used, missing_docs)]

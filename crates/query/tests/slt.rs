@@ -4,8 +4,8 @@
 //!
 //! The runner reads the subset of the sqllogictest format these files use:
 //! `query TYPES [rowsort]` / SQL / `----` / rows (cells separated by one space, NULL for null,
-//! `(empty)` for an empty string), `statement ok`, and `statement error TEXT` (the error must
-//! contain TEXT). Comments start with `#`. A small runner of our own keeps the test build's
+//! `(empty)` for an empty string, `\n` for a line break inside a value), `statement ok`, and
+//! `statement error TEXT` (the error must contain TEXT). Comments start with `#`. A small runner of our own keeps the test build's
 //! dependency features identical to the binary's, so the two share one compile.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
@@ -91,7 +91,8 @@ async fn rows(session: &Session, sql: &str) -> Result<Vec<String>, String> {
             let cells: Vec<String> = formatters
                 .iter()
                 .map(|f| {
-                    let s = f.value(r).to_string();
+                    // A line break inside a value would end the record in the file.
+                    let s = f.value(r).to_string().replace('\n', "\\n");
                     if s.is_empty() {
                         "(empty)".to_owned()
                     } else {
