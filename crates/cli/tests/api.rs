@@ -38,21 +38,8 @@ fn local(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
-}
+mod common;
+use common::{ok, text};
 
 /// Every row of every table, as sorted NDJSON lines per table: two datasets with equal dumps
 /// hold exactly the same rows.
@@ -518,6 +505,20 @@ fn killed_sync(dir: &Path, server: &TestServer, dataset: &str, hang_at: usize) {
     child.wait().unwrap();
 }
 
+/// `taskq sync --project "Alpha Chat"` in pages of 5, to completion.
+fn sync_alpha(dir: &Path, server: &TestServer, dataset: &str) {
+    let args = [
+        "sync",
+        "--project",
+        "Alpha Chat",
+        "--limit",
+        "5",
+        "--dataset",
+        dataset,
+    ];
+    ok(&taskq(dir, server, &args));
+}
+
 fn saved_token(dir: &Path, dataset: &str) -> Option<String> {
     let manifest = std::fs::read_to_string(dir.join(dataset).join("_taskq/manifest.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&manifest).unwrap();
@@ -531,19 +532,7 @@ fn a_killed_sync_resumes_and_ends_like_an_uninterrupted_one() {
     let dir = tempfile::tempdir().unwrap();
     let reference = {
         let server = TestServer::start(KEY, 120);
-        ok(&taskq(
-            dir.path(),
-            &server,
-            &[
-                "sync",
-                "--project",
-                "Alpha Chat",
-                "--limit",
-                "5",
-                "--dataset",
-                "whole",
-            ],
-        ));
+        sync_alpha(dir.path(), &server, "whole");
         dump(dir.path(), "whole")
     };
 
@@ -557,19 +546,7 @@ fn a_killed_sync_resumes_and_ends_like_an_uninterrupted_one() {
         20
     );
     let before = server.log().len();
-    ok(&taskq(
-        dir.path(),
-        &server,
-        &[
-            "sync",
-            "--project",
-            "Alpha Chat",
-            "--limit",
-            "5",
-            "--dataset",
-            "resumed",
-        ],
-    ));
+    sync_alpha(dir.path(), &server, "resumed");
     assert_eq!(
         server.log()[before].values("next_token"),
         [token.as_str()],
@@ -589,19 +566,7 @@ fn a_killed_sync_resumes_and_ends_like_an_uninterrupted_one() {
     assert!(saved_token(dir.path(), "restarted").is_some());
     server.expire_tokens();
     let before = server.log().len();
-    ok(&taskq(
-        dir.path(),
-        &server,
-        &[
-            "sync",
-            "--project",
-            "Alpha Chat",
-            "--limit",
-            "5",
-            "--dataset",
-            "restarted",
-        ],
-    ));
+    sync_alpha(dir.path(), &server, "restarted");
     let log = server.log();
     assert_eq!(log[before].status, 400);
     assert!(

@@ -195,19 +195,9 @@ impl Ingester {
         Ok(counts.accepted)
     }
 
-    /// Named state as the last completed run left it.
-    pub fn state(&self, key: &str) -> Option<&serde_json::Value> {
-        self.run.state(key)
-    }
-
     /// Sets named state, committed together with the rows pushed so far.
     pub fn set_state(&mut self, key: &str, value: Option<serde_json::Value>) {
         self.run.set_state(key, value);
-    }
-
-    /// Tasks accepted so far.
-    pub fn tasks_read(&self) -> u64 {
-        self.report.tasks_read
     }
 
     /// Writes a flattened chunk: its rejects to the quarantine, its rows to the run.

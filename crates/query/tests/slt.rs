@@ -5,8 +5,9 @@
 //! The runner reads the subset of the sqllogictest format these files use:
 //! `query TYPES [rowsort]` / SQL / `----` / rows (cells separated by one space, NULL for null,
 //! `(empty)` for an empty string, `\n` for a line break inside a value), `statement ok`, and
-//! `statement error TEXT` (the error must contain TEXT). Comments start with `#`. A small runner of our own keeps the test build's
-//! dependency features identical to the binary's, so the two share one compile.
+//! `statement error TEXT` (the error must contain TEXT). Comments start with `#`. A small runner
+//! of our own keeps the test build's dependency features identical to the binary's, so the two
+//! share one compile.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 

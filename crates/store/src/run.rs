@@ -180,12 +180,7 @@ impl Run {
         &self.run_id
     }
 
-    /// Named state as the last completed run left it (see [`Manifest::state`]).
-    pub fn state(&self, key: &str) -> Option<&serde_json::Value> {
-        self.manifest.state.get(key)
-    }
-
-    /// Sets named state, committed with this run's rows; `None` removes it.
+    /// Sets named state (see [`Manifest::state`]), committed with this run's rows; `None` removes it.
     pub fn set_state(&mut self, key: &str, value: Option<serde_json::Value>) {
         match value {
             Some(v) => self.manifest.state.insert(key.to_owned(), v),
