@@ -124,8 +124,11 @@ impl Progress {
             stats.retries.load(Ordering::Relaxed),
         ));
     }
+}
 
-    pub(crate) fn finish(&self) {
+/// Cleared however the fetch ends, an error included.
+impl Drop for Progress {
+    fn drop(&mut self) {
         self.bar.finish_and_clear();
     }
 }

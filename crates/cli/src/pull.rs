@@ -165,7 +165,7 @@ pub(crate) async fn pull(
     }
     keep_states(&mut ingester, &keys, &states);
     report.absorb(ingester.commit().await?);
-    progress.finish();
+    drop(progress);
     let stats = client.stats();
     let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
     Ok(PullReport {
