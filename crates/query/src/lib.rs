@@ -42,9 +42,14 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub fn open(dataset: Dataset) -> Session {
-        let config = SessionConfig::new()
+        let mut config = SessionConfig::new()
             .with_information_schema(true)
             .with_default_catalog_and_schema("taskq", "public");
+        // Filters evaluated inside the Parquet reader skip decoding the other columns of rows
+        // they reject (scope/key filters on annotations, value_num IS NOT NULL).
+        let parquet = &mut config.options_mut().execution.parquet;
+        parquet.pushdown_filters = true;
+        parquet.reorder_filters = true;
         let ctx = SessionContext::new_with_config(config);
         let schema = catalog::DatasetSchema::new(dataset, ctx.runtime_env());
         let catalog = datafusion::catalog::MemoryCatalogProvider::new();
