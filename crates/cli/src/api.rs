@@ -142,11 +142,7 @@ pub(crate) struct FetchArgs {
     #[arg(long, value_name = "ID")]
     delivery_id: Vec<String>,
     #[command(flatten)]
-    page: PageArgs,
-    #[command(flatten)]
-    api: ApiArgs,
-    #[command(flatten)]
-    dataset: DatasetArg,
+    pull: PullArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -164,11 +160,29 @@ pub(crate) struct SyncArgs {
     #[arg(long, default_value_t = 20, value_name = "N")]
     checkpoint_pages: u64,
     #[command(flatten)]
+    pull: PullArgs,
+}
+
+/// What `fetch` and `sync` share: how pages are asked for, the API, the dataset.
+#[derive(clap::Args, Debug)]
+pub(crate) struct PullArgs {
+    #[command(flatten)]
     page: PageArgs,
     #[command(flatten)]
     api: ApiArgs,
     #[command(flatten)]
     dataset: DatasetArg,
+}
+
+impl PullArgs {
+    fn options(&self, checkpoint_pages: Option<u64>) -> PullOptions {
+        PullOptions {
+            ingest: IngestOptions::new(dataset::for_writing(self.dataset.dataset.clone())),
+            concurrency: self.api.concurrency.max(1),
+            save_raw: self.page.save_raw.clone(),
+            checkpoint_pages,
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -234,18 +248,9 @@ fn client(args: &ApiArgs) -> Result<Client> {
     Ok(Client::new(o)?)
 }
 
-fn pull_options(dataset: &DatasetArg, api: &ApiArgs, page: &PageArgs) -> PullOptions {
-    PullOptions {
-        ingest: IngestOptions::new(dataset::for_writing(dataset.dataset.clone())),
-        concurrency: api.concurrency.max(1),
-        save_raw: page.save_raw.clone(),
-        checkpoint_pages: None,
-    }
-}
-
 pub(crate) async fn fetch(args: FetchArgs) -> Result<ExitCode> {
-    let client = client(&args.api)?;
-    let page = &args.page;
+    let client = client(&args.pull.api)?;
+    let page = &args.pull.page;
     let mut sources = Vec::new();
     let scopes = args.scope.scopes();
     let delivery_project = if args.delivery.is_empty() {
@@ -297,19 +302,19 @@ pub(crate) async fn fetch(args: FetchArgs) -> Result<ExitCode> {
             "nothing to fetch: name a --project, --project-id, --batch, --batch-id, --delivery, --delivery-id or --task-id"
         );
     }
-    let opts = pull_options(&args.dataset, &args.api, page);
+    let opts = args.pull.options(None);
     let done = pull(&client, sources, &opts).await?;
     finish(&done, &opts)
 }
 
 pub(crate) async fn sync(args: SyncArgs) -> Result<ExitCode> {
-    let client = client(&args.api)?;
+    let client = client(&args.pull.api)?;
+    let page = &args.pull.page;
     let scopes = args.scope.scopes();
     if scopes.is_empty() {
         bail!("nothing to sync: name a --project, --project-id, --batch or --batch-id");
     }
-    let mut opts = pull_options(&args.dataset, &args.api, &args.page);
-    opts.checkpoint_pages = Some(args.checkpoint_pages.max(1));
+    let opts = args.pull.options(Some(args.checkpoint_pages.max(1)));
     let saved = dataset::sync_states(&opts.ingest.dataset)?;
     let now = Utc::now();
     let mut sources = Vec::new();
@@ -320,26 +325,23 @@ pub(crate) async fn sync(args: SyncArgs) -> Result<ExitCode> {
             None => SyncState::default(),
         };
         sources.push(Source::Sync {
-            scope: scope.clone(),
-            base: args.page.query(scope.clone()),
+            base: page.query(scope.clone()),
             state,
             now,
             overlap: args.overlap,
         });
         if args.include_pending {
-            let mut q = args.page.query(scope.clone());
+            let mut q = page.query(scope.clone());
             q.status = Some("pending".into());
             sources.push(Source::Tasks(q));
         }
     }
     let done = pull(&client, sources, &opts).await?;
     let code = finish(&done, &opts)?;
-    let after = dataset::sync_states(&opts.ingest.dataset)?;
     for scope in &scopes {
-        let state: Option<SyncState> = after
-            .get(&state_key(scope))
-            .and_then(|v| serde_json::from_value(v.clone()).ok());
-        if let Some(w) = state.and_then(|s| s.watermark) {
+        let key = state_key(scope);
+        let state = done.sync_states.iter().find(|(k, _)| *k == key);
+        if let Some(w) = state.and_then(|(_, s)| s.watermark) {
             println!(
                 "sync {}: complete up to {}",
                 scope.key(),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use taskq_ingest::{IngestOptions, Input};
-use taskq_store::Dataset;
+use taskq_store::{Dataset, StoreError};
 
 const DEFAULT: &str = "taskq-data";
 
@@ -17,14 +17,15 @@ pub(crate) fn for_writing(arg: Option<PathBuf>) -> PathBuf {
 }
 
 /// The named state writers keep in the dataset (sync watermarks and checkpoints); empty when
-/// there is no dataset yet.
+/// no run has completed yet (no folder, or one left by a first run that was killed).
 pub(crate) fn sync_states(
     root: &Path,
 ) -> Result<std::collections::BTreeMap<String, serde_json::Value>> {
-    if !root.join("_taskq").exists() {
-        return Ok(Default::default());
+    match Dataset::open(root) {
+        Ok(ds) => Ok(ds.manifest().state.clone()),
+        Err(StoreError::NotADataset { .. }) => Ok(Default::default()),
+        Err(e) => Err(e.into()),
     }
-    Ok(Dataset::open(root)?.manifest().state.clone())
 }
 
 /// A dataset opened for reading; holds the sample's temporary folder alive when it is the sample.

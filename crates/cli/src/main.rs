@@ -140,10 +140,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .collect();
             let opts = IngestOptions::new(root.clone());
             let report = {
-                let _progress = progress::IngestProgress::start(
-                    opts.progress.clone(),
-                    taskq_ingest::input_size(&inputs)?,
-                );
+                let _progress = progress::IngestProgress::start(opts.progress.clone());
                 taskq_ingest::ingest(&inputs, &opts).await?
             };
             report::ingest(&report, &root, &mut std::io::stdout().lock())?;

@@ -18,6 +18,18 @@ fn visible() -> bool {
     std::io::stderr().is_terminal()
 }
 
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// Turns the spinner into a bar with an ETA once the total (non-zero) is known.
+fn set_total(bar: &ProgressBar, total: u64, template: &str) {
+    if total > 0 && bar.length() != Some(total) {
+        bar.set_length(total);
+        bar.set_style(style(template));
+    }
+}
+
 /// An ingest's bytes read (of `total`, when known, with an ETA) and tasks per second, redrawn
 /// from its counters until dropped.
 pub(crate) struct IngestProgress {
@@ -27,10 +39,7 @@ pub(crate) struct IngestProgress {
 }
 
 impl IngestProgress {
-    pub(crate) fn start(
-        counters: Arc<taskq_ingest::Progress>,
-        total: Option<u64>,
-    ) -> IngestProgress {
+    pub(crate) fn start(counters: Arc<taskq_ingest::Progress>) -> IngestProgress {
         let done = Arc::new(AtomicBool::new(false));
         if !visible() {
             return IngestProgress {
@@ -39,21 +48,20 @@ impl IngestProgress {
                 ticker: None,
             };
         }
-        let template = match total {
-            Some(_) => {
-                "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta}) {msg}"
-            }
-            None => "{spinner} {elapsed_precise} {bytes} ({bytes_per_sec}) {msg}",
-        };
-        let bar = ProgressBar::with_draw_target(total, indicatif::ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(style(
+            "{spinner} {elapsed_precise} {bytes} ({bytes_per_sec}) {msg}",
+        ));
         let (b, d) = (bar.clone(), done.clone());
         let ticker = std::thread::spawn(move || {
             let started = std::time::Instant::now();
             while !d.load(Ordering::Relaxed) {
                 let tasks = counters.tasks.load(Ordering::Relaxed);
+                set_total(
+                    &b,
+                    counters.total.load(Ordering::Relaxed),
+                    "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta}) {msg}",
+                );
                 b.set_position(counters.bytes.load(Ordering::Relaxed));
                 let rate = tasks as f64 / started.elapsed().as_secs_f64().max(0.001);
                 b.set_message(format!("{tasks} tasks, {rate:.0} tasks/s"));
@@ -83,10 +91,7 @@ impl Progress {
     pub(crate) fn fetch(client: &Client) -> Progress {
         let bar = if visible() {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
+            bar.set_style(style("{spinner} {elapsed_precise} {msg}"));
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         } else {
@@ -105,17 +110,11 @@ impl Progress {
         }
         let stats = self.client.stats();
         let tasks = stats.tasks.load(Ordering::Relaxed);
-        if let Some(total) = total
-            && self.bar.length() != Some(total)
-        {
-            self.bar.set_length(total);
-            self.bar.set_style(
-                ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:30}] {pos}/{len} tasks, ETA {eta} {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-        }
+        set_total(
+            &self.bar,
+            total.unwrap_or(0),
+            "{elapsed_precise} [{bar:30}] {pos}/{len} tasks, ETA {eta} {msg}",
+        );
         self.bar.set_position(tasks);
         self.bar.set_message(format!(
             "{} pages, {tasks} tasks, {}, {} retries",

@@ -36,7 +36,7 @@ pub(crate) enum Source {
     },
     /// `sync`: the completed tasks of a scope, window by window, from its saved state.
     Sync {
-        scope: Scope,
+        /// The scope, page size, expand and opts; the window is filled in per run.
         base: TaskQuery,
         state: SyncState,
         now: DateTime<Utc>,
@@ -58,7 +58,7 @@ impl Source {
                 ..
             } => format!("{}+delivery_name={name}", project.key()),
             Source::Task { id, .. } => format!("task_id={id}"),
-            Source::Sync { scope, .. } => format!("sync+{}", scope.key()),
+            Source::Sync { base, .. } => format!("sync+{}", base.scope.key()),
         }
     }
 }
@@ -84,6 +84,8 @@ struct Arrived {
 /// What a pull did.
 pub(crate) struct PullReport {
     pub ingest: IngestReport,
+    /// Each sync source's state as committed last, by state key.
+    pub sync_states: Vec<(String, SyncState)>,
     pub pages: u64,
     pub bytes: u64,
     pub retries: u64,
@@ -108,7 +110,7 @@ pub(crate) async fn pull(
     let keys: Vec<Option<String>> = sources
         .iter()
         .map(|s| match s {
-            Source::Sync { scope, .. } => Some(state_key(scope)),
+            Source::Sync { base, .. } => Some(state_key(&base.scope)),
             _ => None,
         })
         .collect();
@@ -168,8 +170,14 @@ pub(crate) async fn pull(
     drop(progress);
     let stats = client.stats();
     let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+    let sync_states = keys
+        .into_iter()
+        .zip(states)
+        .filter_map(|(k, s)| Some((k?, s?)))
+        .collect();
     Ok(PullReport {
         ingest: report,
+        sync_states,
         pages: load(&stats.pages),
         bytes: load(&stats.bytes),
         retries: load(&stats.retries),

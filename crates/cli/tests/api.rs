@@ -103,19 +103,8 @@ fn every_fault_ends_with_the_rows_of_the_fault_free_run() {
     let clean = dump(dir.path(), "clean");
     assert_eq!(count(dir.path(), "clean", "SELECT count(*) FROM tasks"), 75);
 
-    let faults = [
-        Fault::Status(429, Some("1".into())),
-        Fault::Status(429, None),
-        Fault::Status(500, None),
-        Fault::Status(502, None),
-        Fault::Status(503, None),
-        Fault::Status(504, None),
-        Fault::DropMidBody,
-        Fault::Slow(Duration::from_secs(3)),
-        Fault::Malformed,
-        Fault::RepeatToken,
-        Fault::EmptyPage,
-    ];
+    // Three seconds: slower than the --timeout 1 these runs use.
+    let faults = Fault::transient(Duration::from_secs(3));
     for (i, fault) in faults.iter().enumerate() {
         let server = TestServer::start(KEY, 150);
         for n in [2, 3, 6, 9] {
@@ -369,23 +358,25 @@ fn completed(server: &TestServer, project: &str) -> i64 {
         .count() as i64
 }
 
+/// Regression: a first sync killed before its first commit leaves `_taskq/` without a manifest;
+/// the next sync must start from scratch, not fail with "no taskq dataset here".
+#[test]
+fn a_sync_starts_over_a_dataset_that_never_completed_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(KEY, 30);
+    std::fs::create_dir_all(dir.path().join("ds/_taskq")).unwrap();
+    sync_alpha(dir.path(), &server, "ds", "5");
+    assert_eq!(
+        count(dir.path(), "ds", "SELECT count(*) FROM tasks"),
+        completed(&server, "proj_alpha")
+    );
+}
+
 #[test]
 fn sync_twice_fetches_only_what_is_new() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(KEY, 120);
-    let out = ok(&taskq(
-        dir.path(),
-        &server,
-        &[
-            "sync",
-            "--project",
-            "Alpha Chat",
-            "--limit",
-            "9",
-            "--dataset",
-            "ds",
-        ],
-    ));
+    let out = sync_alpha(dir.path(), &server, "ds", "9");
     assert!(
         out.contains("sync project_name=Alpha Chat: complete up to"),
         "{out}"
@@ -401,19 +392,7 @@ fn sync_twice_fetches_only_what_is_new() {
     let added = server.add_completed(4, chrono::Utc::now());
     std::thread::sleep(Duration::from_millis(20));
     let before = server.log().len();
-    ok(&taskq(
-        dir.path(),
-        &server,
-        &[
-            "sync",
-            "--project",
-            "Alpha Chat",
-            "--limit",
-            "9",
-            "--dataset",
-            "ds",
-        ],
-    ));
+    sync_alpha(dir.path(), &server, "ds", "9");
     assert_eq!(
         served(&server, before),
         added.len(),
@@ -505,18 +484,18 @@ fn killed_sync(dir: &Path, server: &TestServer, dataset: &str, hang_at: usize) {
     child.wait().unwrap();
 }
 
-/// `taskq sync --project "Alpha Chat"` in pages of 5, to completion.
-fn sync_alpha(dir: &Path, server: &TestServer, dataset: &str) {
+/// `taskq sync --project "Alpha Chat"` in pages of `limit`, to completion; its stdout.
+fn sync_alpha(dir: &Path, server: &TestServer, dataset: &str, limit: &str) -> String {
     let args = [
         "sync",
         "--project",
         "Alpha Chat",
         "--limit",
-        "5",
+        limit,
         "--dataset",
         dataset,
     ];
-    ok(&taskq(dir, server, &args));
+    ok(&taskq(dir, server, &args))
 }
 
 fn saved_token(dir: &Path, dataset: &str) -> Option<String> {
@@ -532,7 +511,7 @@ fn a_killed_sync_resumes_and_ends_like_an_uninterrupted_one() {
     let dir = tempfile::tempdir().unwrap();
     let reference = {
         let server = TestServer::start(KEY, 120);
-        sync_alpha(dir.path(), &server, "whole");
+        sync_alpha(dir.path(), &server, "whole", "5");
         dump(dir.path(), "whole")
     };
 
@@ -546,7 +525,7 @@ fn a_killed_sync_resumes_and_ends_like_an_uninterrupted_one() {
         20
     );
     let before = server.log().len();
-    sync_alpha(dir.path(), &server, "resumed");
+    sync_alpha(dir.path(), &server, "resumed", "5");
     assert_eq!(
         server.log()[before].values("next_token"),
         [token.as_str()],
@@ -566,7 +545,7 @@ fn a_killed_sync_resumes_and_ends_like_an_uninterrupted_one() {
     assert!(saved_token(dir.path(), "restarted").is_some());
     server.expire_tokens();
     let before = server.log().len();
-    sync_alpha(dir.path(), &server, "restarted");
+    sync_alpha(dir.path(), &server, "restarted", "5");
     let log = server.log();
     assert_eq!(log[before].status, 400);
     assert!(

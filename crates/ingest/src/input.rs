@@ -4,9 +4,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
-use crate::IngestError;
+use crate::{IngestError, Progress};
 
 /// One thing to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,17 +31,20 @@ impl Input {
     }
 
     /// Opens the input, decompressing gzip or zstd when its first bytes say so. Bytes read from
-    /// the file itself (before decompression) are added to `read`.
+    /// the file itself (before decompression) are added to `progress.bytes`.
     pub(crate) fn open(
         &self,
-        read: Arc<AtomicU64>,
+        progress: Arc<Progress>,
     ) -> Result<Box<dyn BufRead + Send>, IngestError> {
         let name = self.display_name();
         let raw: Box<dyn Read + Send> = match self {
             Input::Path(p) => Box::new(File::open(p).map_err(|e| IngestError::read(&name, e))?),
             Input::Stdin => Box::new(io::stdin()),
         };
-        let raw = Counted { inner: raw, read };
+        let raw = Counted {
+            inner: raw,
+            progress,
+        };
         let mut buffered = BufReader::with_capacity(BUFFER, raw);
         let magic = buffered
             .fill_buf()
@@ -61,29 +64,28 @@ impl Input {
     }
 }
 
-/// Adds what it reads to a shared counter, for progress displays.
+/// Adds what it reads to the ingest's progress.
 struct Counted<R> {
     inner: R,
-    read: Arc<AtomicU64>,
+    progress: Arc<Progress>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.progress.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
-/// The total size of the files `inputs` name (folders walked as ingest walks them); `None` when
-/// standard input is among them.
-pub fn input_size(inputs: &[Input]) -> Result<Option<u64>, IngestError> {
+/// The total size of `files`; `None` when standard input is among them.
+pub(crate) fn total_size(files: &[Input]) -> Result<Option<u64>, IngestError> {
     let mut total = 0;
-    for input in expand(inputs)? {
+    for input in files {
         match input {
             Input::Stdin => return Ok(None),
             Input::Path(p) => {
-                let meta = std::fs::metadata(&p)
+                let meta = std::fs::metadata(p)
                     .map_err(|e| IngestError::read(&p.display().to_string(), e))?;
                 total += meta.len();
             }

@@ -28,8 +28,8 @@ use taskq_flatten::{Flattener, Record, RecordReader};
 use taskq_store::{Dataset, QuarantineEntry, Run, RunOptions};
 
 pub use error::IngestError;
-use input::expand;
-pub use input::{Input, input_size};
+pub use input::Input;
+use input::{expand, total_size};
 
 /// How to ingest.
 #[derive(Debug, Clone)]
@@ -61,7 +61,9 @@ impl IngestOptions {
 #[derive(Debug, Default)]
 pub struct Progress {
     /// Bytes read from input files (compressed bytes for a compressed file).
-    pub bytes: Arc<AtomicU64>,
+    pub bytes: AtomicU64,
+    /// The size of all the input files; 0 until known, and when standard input is read.
+    pub total: AtomicU64,
     /// Tasks flattened and handed to the store.
     pub tasks: AtomicU64,
 }
@@ -122,6 +124,9 @@ impl IngestReport {
 /// Ingests `inputs` into the dataset as one run: all of it is committed, or none.
 pub async fn ingest(inputs: &[Input], opts: &IngestOptions) -> Result<IngestReport, IngestError> {
     let files = expand(inputs)?;
+    if let Some(total) = total_size(&files)? {
+        opts.progress.total.store(total, Ordering::Relaxed);
+    }
     let mut ingester = Ingester::begin(opts).await?;
     for input in &files {
         ingester.push_input(input).await?;
@@ -161,7 +166,7 @@ impl Ingester {
     pub async fn push_input(&mut self, input: &Input) -> Result<(), IngestError> {
         let name = input.display_name();
         let mut counts = Counts::default();
-        let reader = input.open(self.progress.bytes.clone())?;
+        let reader = input.open(self.progress.clone())?;
         let mut chunks = pipeline::Pipeline::start(reader, &name, self.workers, self.batch_tasks);
         while let Some(chunk) = chunks.next().await {
             self.absorb(chunk, &mut counts).await?;
@@ -182,17 +187,13 @@ impl Ingester {
     }
 
     /// Reads one page (an API response body, or any JSON container of tasks) named `name` in
-    /// the quarantine. Returns the tasks it accepted.
-    pub async fn push_page(&mut self, name: &str, page: &[u8]) -> Result<u64, IngestError> {
-        let mut records = RecordReader::new(page);
-        let records: Vec<Record> = records
-            .by_ref()
+    /// the quarantine.
+    pub async fn push_page(&mut self, name: &str, page: &[u8]) -> Result<(), IngestError> {
+        let records: Vec<Record> = RecordReader::new(page)
             .collect::<Result<_, _>>()
             .map_err(|e| IngestError::read(name, e))?;
         let chunk = pipeline::flatten(&mut self.flattener, name, &records);
-        let mut counts = Counts::default();
-        self.absorb(chunk, &mut counts).await?;
-        Ok(counts.accepted)
+        self.absorb(chunk, &mut Counts::default()).await
     }
 
     /// Sets named state, committed together with the rows pushed so far.

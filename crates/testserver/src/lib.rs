@@ -43,6 +43,33 @@ pub enum Fault {
     Hang,
 }
 
+impl Fault {
+    /// Every fault a client must ride out, ending with the rows of a fault-free run: 429 with
+    /// `Retry-After` in seconds, as an HTTP date (a second from now) and without it; 408 and the
+    /// 5xx statuses; a dropped connection; a response `slow` long; a malformed page; a repeated
+    /// token; an empty page.
+    pub fn transient(slow: Duration) -> Vec<Fault> {
+        let soon = (Utc::now() + chrono::Duration::seconds(1))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        vec![
+            Fault::Status(429, Some("1".into())),
+            Fault::Status(429, Some(soon)),
+            Fault::Status(429, None),
+            Fault::Status(408, None),
+            Fault::Status(500, None),
+            Fault::Status(502, None),
+            Fault::Status(503, None),
+            Fault::Status(504, None),
+            Fault::DropMidBody,
+            Fault::Slow(slow),
+            Fault::Malformed,
+            Fault::RepeatToken,
+            Fault::EmptyPage,
+        ]
+    }
+}
+
 /// A request as the server saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logged {
