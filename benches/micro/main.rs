@@ -6,13 +6,11 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use taskq_core::Table;
 use taskq_flatten::{Flattener, Record, RecordReader};
 use taskq_ingest::{IngestOptions, Input};
 use taskq_query::Session;
-use taskq_store::Dataset;
+use taskq_store::{Dataset, RunOptions};
 
 const TASKS: usize = 1000;
 
@@ -47,15 +45,13 @@ fn stages(c: &mut Criterion) {
         f.push(r);
     }
     let batches = f.flush().unwrap();
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap()))
-        .build();
-    g.bench_function("encode Parquet (zstd 3), every table", |b| {
+    let opts = RunOptions::default();
+    g.bench_function("encode Parquet as ingest does, every table", |b| {
         b.iter(|| {
             let mut size = 0;
-            for (_, batch) in &batches.batches {
-                let mut w =
-                    ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props.clone())).unwrap();
+            for (t, batch) in &batches.batches {
+                let props = opts.writer_properties(*t);
+                let mut w = ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props)).unwrap();
                 w.write(batch).unwrap();
                 size += w.into_inner().unwrap().len();
             }

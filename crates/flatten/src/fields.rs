@@ -1,127 +1,150 @@
 //! Reading typed fields out of JSON objects without losing what does not fit.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDateTime};
-use serde_json::{Map, Value};
+
+use crate::json::{Node, Obj};
 
 /// The keys of one source object that the schema does not know, plus values that did not fit
 /// their typed column. Becomes the row's `extra_json`.
 #[derive(Default)]
-pub(crate) struct Extra {
-    map: Map<String, Value>,
+pub(crate) struct Extra<'a> {
+    pairs: Vec<(Cow<'a, str>, Node<'a>)>,
 }
 
-impl Extra {
+impl<'a> Extra<'a> {
     /// Starts from the keys of `obj` that are not in `known`.
-    pub(crate) fn of(obj: &Map<String, Value>, known: &[&str]) -> Self {
+    pub(crate) fn of(obj: Obj<'a>, known: &[&str]) -> Self {
         let mut e = Extra::default();
         e.unknown_keys(obj, known, "");
         e
     }
 
-    /// Starts from the keys of `obj` that are not in `known`, named `prefix` + key.
-    pub(crate) fn unknown_keys(&mut self, obj: &Map<String, Value>, known: &[&str], prefix: &str) {
-        for (k, v) in obj {
-            if !known.contains(&k.as_str()) {
-                self.put(format!("{prefix}{k}"), v.clone());
+    /// Adds the keys of `obj` that are not in `known`, named `prefix` + key.
+    pub(crate) fn unknown_keys(&mut self, obj: Obj<'a>, known: &[&str], prefix: &str) {
+        for (k, v) in obj.iter() {
+            if !known.contains(k) {
+                let key = if prefix.is_empty() {
+                    Cow::Borrowed(*k)
+                } else {
+                    Cow::Owned(format!("{prefix}{k}"))
+                };
+                self.pairs.push((key, *v));
             }
         }
     }
 
-    pub(crate) fn put(&mut self, key: String, v: Value) {
-        self.map.insert(key, v);
+    pub(crate) fn put(&mut self, key: String, v: Node<'a>) {
+        self.pairs.push((Cow::Owned(key), v));
     }
 
     /// The row's `extra_json`; adds the number of keys kept to `kept`, for the ingest summary.
-    pub(crate) fn into_json(self, kept: &mut u64) -> Option<String> {
-        *kept += self.map.len() as u64;
-        (!self.map.is_empty()).then(|| Value::Object(self.map).to_string())
+    /// A key put twice keeps its first place and its last value.
+    pub(crate) fn into_json(mut self, kept: &mut u64) -> Option<String> {
+        if self.pairs.is_empty() {
+            return None;
+        }
+        if self.pairs.len() > 1 {
+            self.merge_repeated_keys();
+        }
+        *kept += self.pairs.len() as u64;
+        let pairs = self.pairs.iter().map(|(k, v)| (k.as_ref(), v));
+        let mut out = Vec::new();
+        crate::json::serialize_pairs(&mut serde_json::Serializer::new(&mut out), pairs)
+            .expect("a JSON tree serialises");
+        Some(String::from_utf8(out).expect("serde_json writes UTF-8"))
+    }
+
+    fn merge_repeated_keys(&mut self) {
+        let pairs = &mut self.pairs;
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by(|a, b| pairs[*a].0.cmp(&pairs[*b].0).then(a.cmp(b)));
+        let mut keep = vec![true; pairs.len()];
+        let mut moves = Vec::new();
+        for group in order.chunk_by(|a, b| pairs[*a].0 == pairs[*b].0) {
+            if let [first, .., last] = group {
+                moves.push((*first, *last));
+                group[1..].iter().for_each(|i| keep[*i] = false);
+            }
+        }
+        for (first, last) in moves {
+            pairs[first].1 = pairs[last].1;
+        }
+        let mut keep = keep.into_iter();
+        pairs.retain(|_| keep.next().unwrap_or(true));
     }
 
     /// `obj[key]` as a string; anything but a string or null goes to extra.
-    pub(crate) fn str<'v>(
-        &mut self,
-        obj: &'v Map<String, Value>,
-        key: &str,
-        prefix: &str,
-    ) -> Option<&'v str> {
+    pub(crate) fn str(&mut self, obj: Obj<'a>, key: &str, prefix: &str) -> Option<&'a str> {
         match obj.get(key)? {
-            Value::String(s) => Some(s),
-            Value::Null => None,
-            other => self.misfit(prefix, key, other),
+            Node::Str(s) => Some(s),
+            Node::Null => None,
+            other => self.misfit(prefix, key, *other),
         }
     }
 
-    pub(crate) fn f64(&mut self, obj: &Map<String, Value>, key: &str, prefix: &str) -> Option<f64> {
+    pub(crate) fn f64(&mut self, obj: Obj<'a>, key: &str, prefix: &str) -> Option<f64> {
         match obj.get(key)? {
-            Value::Number(n) => n.as_f64(),
-            Value::Null => None,
-            other => self.misfit(prefix, key, other),
+            n @ Node::Num(_) => n.as_f64(),
+            Node::Null => None,
+            other => self.misfit(prefix, key, *other),
         }
     }
 
-    pub(crate) fn i64(&mut self, obj: &Map<String, Value>, key: &str, prefix: &str) -> Option<i64> {
+    pub(crate) fn i64(&mut self, obj: Obj<'a>, key: &str, prefix: &str) -> Option<i64> {
         match obj.get(key)? {
-            Value::Number(n) if n.as_i64().is_some() => n.as_i64(),
-            Value::Null => None,
-            other => self.misfit(prefix, key, other),
+            n @ Node::Num(_) if n.as_i64().is_some() => n.as_i64(),
+            Node::Null => None,
+            other => self.misfit(prefix, key, *other),
         }
     }
 
-    pub(crate) fn bool(
-        &mut self,
-        obj: &Map<String, Value>,
-        key: &str,
-        prefix: &str,
-    ) -> Option<bool> {
+    pub(crate) fn bool(&mut self, obj: Obj<'a>, key: &str, prefix: &str) -> Option<bool> {
         match obj.get(key)? {
-            Value::Bool(b) => Some(*b),
-            Value::Null => None,
-            other => self.misfit(prefix, key, other),
+            Node::Bool(b) => Some(*b),
+            Node::Null => None,
+            other => self.misfit(prefix, key, *other),
         }
     }
 
     /// `obj[key]` as microseconds since the epoch, UTC.
-    pub(crate) fn ts(&mut self, obj: &Map<String, Value>, key: &str, prefix: &str) -> Option<i64> {
+    pub(crate) fn ts(&mut self, obj: Obj<'a>, key: &str, prefix: &str) -> Option<i64> {
         match obj.get(key)? {
-            Value::String(s) => match parse_timestamp(s) {
+            n @ Node::Str(s) => match parse_timestamp(s) {
                 Some(t) => Some(t),
-                None => self.misfit(prefix, key, &Value::String(s.clone())),
+                None => self.misfit(prefix, key, *n),
             },
-            Value::Null => None,
-            other => self.misfit(prefix, key, other),
+            Node::Null => None,
+            other => self.misfit(prefix, key, *other),
         }
     }
 
     /// `obj[key]` as an array; anything but an array or null goes to extra.
-    pub(crate) fn array<'v>(
+    pub(crate) fn array(
         &mut self,
-        obj: &'v Map<String, Value>,
+        obj: Obj<'a>,
         key: &str,
         prefix: &str,
-    ) -> Option<&'v [Value]> {
+    ) -> Option<&'a [Node<'a>]> {
         match obj.get(key)? {
-            Value::Array(a) => Some(a),
-            Value::Null => None,
-            other => self.misfit(prefix, key, other),
+            Node::Arr(a) => Some(a),
+            Node::Null => None,
+            other => self.misfit(prefix, key, *other),
         }
     }
 
     /// `obj[key]` as an object; anything but an object or null goes to extra.
-    pub(crate) fn object<'v>(
-        &mut self,
-        obj: &'v Map<String, Value>,
-        key: &str,
-        prefix: &str,
-    ) -> Option<&'v Map<String, Value>> {
+    pub(crate) fn object(&mut self, obj: Obj<'a>, key: &str, prefix: &str) -> Option<Obj<'a>> {
         match obj.get(key)? {
-            Value::Object(o) => Some(o),
-            Value::Null => None,
-            other => self.misfit(prefix, key, other),
+            Node::Obj(o) => Some(*o),
+            Node::Null => None,
+            other => self.misfit(prefix, key, *other),
         }
     }
 
-    fn misfit<T>(&mut self, prefix: &str, key: &str, v: &Value) -> Option<T> {
-        self.put(format!("{prefix}{key}"), v.clone());
+    fn misfit<T>(&mut self, prefix: &str, key: &str, v: Node<'a>) -> Option<T> {
+        self.put(format!("{prefix}{key}"), v);
         None
     }
 }
@@ -139,24 +162,13 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
 
 /// A JSON value as text that groups naturally: a string's own text, a number as written, `true`
 /// or `false`, compact JSON for arrays and objects, `None` for null.
-pub(crate) fn value_text(v: &Value) -> Option<String> {
+pub(crate) fn value_text<'a>(v: &Node<'a>) -> Option<Cow<'a, str>> {
     match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Array(_) | Value::Object(_) => Some(v.to_string()),
-    }
-}
-
-pub(crate) fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        Node::Null => None,
+        Node::Str(s) => Some(Cow::Borrowed(s)),
+        Node::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Node::Num(n) => Some(Cow::Owned(n.to_string())),
+        Node::Arr(_) | Node::Obj(_) => Some(Cow::Owned(v.to_json())),
     }
 }
 
@@ -175,11 +187,11 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_float_spelling() {
-        let v: Value = serde_json::from_str("[7.0, 3, -0.5]").unwrap();
-        let texts: Vec<_> = v.as_array().unwrap().iter().map(value_text).collect();
-        assert_eq!(
-            texts,
-            [Some("7.0".into()), Some("3".into()), Some("-0.5".into())]
-        );
+        let arena = bumpalo::Bump::new();
+        let Node::Arr(items) = crate::json::parse(b"[7.0, 3, -0.5, true]", &arena).unwrap() else {
+            panic!("not an array")
+        };
+        let texts: Vec<_> = items.iter().map(|n| value_text(n).unwrap()).collect();
+        assert_eq!(texts, ["7.0", "3", "-0.5", "true"]);
     }
 }

@@ -25,14 +25,17 @@
 
 mod builder;
 mod fields;
+mod json;
 mod reader;
 mod task;
 
 use std::collections::HashSet;
 
 use arrow::record_batch::RecordBatch;
-use serde_json::{Map, Value};
-use taskq_core::{REDACTED, SECRET_KEYS, Table, redact_text};
+use bumpalo::Bump;
+use taskq_core::{Table, redact_text};
+
+use json::{Node, Obj};
 
 pub use reader::{Record, RecordKind, RecordReader};
 
@@ -76,19 +79,25 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// From an envelope's `delivery` member: an id or an expanded delivery object.
-    pub fn from_envelope(v: &Value) -> Delivery {
+    /// From the text of an envelope's `delivery` member: an id or an expanded delivery object.
+    pub(crate) fn from_envelope(text: &[u8]) -> Delivery {
+        let arena = Bump::new();
+        json::parse(text, &arena)
+            .map_or_else(|_| Delivery::default(), |v| Self::from_envelope_node(&v))
+    }
+
+    fn from_envelope_node(v: &Node) -> Delivery {
         match v {
-            Value::String(id) => Delivery {
-                id: Some(id.clone()),
+            Node::Str(id) => Delivery {
+                id: Some((*id).to_owned()),
                 ..Delivery::default()
             },
-            Value::Object(o) => Delivery {
-                id: o.get("id").and_then(Value::as_str).map(str::to_owned),
-                name: o.get("name").and_then(Value::as_str).map(str::to_owned),
+            Node::Obj(o) => Delivery {
+                id: o.get("id").and_then(Node::as_str).map(str::to_owned),
+                name: o.get("name").and_then(Node::as_str).map(str::to_owned),
                 delivered_at: o
                     .get("delivered_at")
-                    .and_then(Value::as_str)
+                    .and_then(Node::as_str)
                     .and_then(fields::parse_timestamp),
                 response_schema_id: None,
             },
@@ -122,6 +131,13 @@ pub struct FlattenStats {
 
 /// Turns records into Arrow batches.
 pub struct Flattener {
+    /// Holds the parsed tree of the record being flattened; reset for each record.
+    arena: Bump,
+    rows: Rows,
+}
+
+/// Everything but the arena, so a tree borrowed from the arena can be flattened into it.
+struct Rows {
     builders: task::Builders,
     ids: HashSet<String>,
     ready: Vec<Batches>,
@@ -132,7 +148,7 @@ impl std::fmt::Debug for Flattener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Flattener")
             .field("buffered_tasks", &self.buffered_tasks())
-            .field("stats", &self.stats)
+            .field("stats", &self.rows.stats)
             .finish()
     }
 }
@@ -146,20 +162,23 @@ impl Default for Flattener {
 impl Flattener {
     pub fn new() -> Self {
         Flattener {
-            builders: task::Builders::new(),
-            ids: HashSet::new(),
-            ready: Vec::new(),
-            stats: FlattenStats::default(),
+            arena: Bump::new(),
+            rows: Rows {
+                builders: task::Builders::new(),
+                ids: HashSet::new(),
+                ready: Vec::new(),
+                stats: FlattenStats::default(),
+            },
         }
     }
 
     pub fn stats(&self) -> &FlattenStats {
-        &self.stats
+        &self.rows.stats
     }
 
     /// Tasks buffered and not yet taken, including generations closed by a repeated task id.
     pub fn buffered_tasks(&self) -> usize {
-        self.ids.len() + self.ready.iter().map(|b| b.tasks).sum::<usize>()
+        self.rows.ids.len() + self.rows.ready.iter().map(|b| b.tasks).sum::<usize>()
     }
 
     /// Parses one record and appends its task(s). Returns what was rejected (usually nothing).
@@ -167,7 +186,8 @@ impl Flattener {
         if let Some(why) = record.broken {
             return vec![reject(None, RecordError::Broken(why), &record.bytes)];
         }
-        let mut value: Value = match serde_json::from_slice(&record.bytes) {
+        self.arena.reset();
+        let value = match json::parse(&record.bytes, &self.arena) {
             Ok(v) => v,
             Err(e) => {
                 return vec![reject(
@@ -177,23 +197,26 @@ impl Flattener {
                 )];
             }
         };
-        redact(&mut value);
+        let rows = &mut self.rows;
         match record.kind {
-            RecordKind::DocsItem => self.push_doc(value, None).into_iter().collect(),
-            RecordKind::Task => match envelope_items(&mut value) {
+            RecordKind::DocsItem => rows
+                .push_doc(value, None, &self.arena)
+                .into_iter()
+                .collect(),
+            RecordKind::Task => match envelope_items(value) {
                 Some((items, kind, delivery)) => {
                     let delivery = delivery.unwrap_or_else(|| record.delivery.as_ref().clone());
                     let mut rejected = Vec::new();
-                    for (i, item) in items.into_iter().enumerate() {
+                    for (i, item) in items.iter().enumerate() {
                         let r = match kind {
-                            RecordKind::DocsItem => self.push_doc(item, Some(i)),
-                            RecordKind::Task => self.push_task(item, &delivery, Some(i)),
+                            RecordKind::DocsItem => rows.push_doc(*item, Some(i), &self.arena),
+                            RecordKind::Task => rows.push_task(*item, &delivery, Some(i)),
                         };
                         rejected.extend(r);
                     }
                     rejected
                 }
-                None => self
+                None => rows
                     .push_task(value, &record.delivery, None)
                     .into_iter()
                     .collect(),
@@ -201,55 +224,11 @@ impl Flattener {
         }
     }
 
-    fn push_doc(&mut self, doc: Value, element: Option<usize>) -> Option<Rejected> {
-        let (task, delivery) = doc_to_task(doc);
-        self.push_task(task, &delivery, element)
-    }
-
-    fn push_task(
-        &mut self,
-        task: Value,
-        delivery: &Delivery,
-        element: Option<usize>,
-    ) -> Option<Rejected> {
-        let obj = match task::check(&task) {
-            Ok(obj) => obj,
-            Err(e) => return Some(reject(element, e, task.to_string().as_bytes())),
-        };
-        let id = obj
-            .get("task_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if self.ids.contains(id) {
-            // The later occurrence wins; keep the two apart so the earlier can be dropped.
-            self.close_generation();
-        }
-        self.ids.insert(id.to_owned());
-        self.stats.tasks += 1;
-        self.stats.extra_fields += task::flatten_task(&mut self.builders, obj, delivery);
-        None
-    }
-
-    fn close_generation(&mut self) {
-        if self.ids.is_empty() {
-            return;
-        }
-        let tasks = self.ids.len();
-        self.ids.clear();
-        let batches = Table::ALL
-            .iter()
-            .zip(self.builders.0.iter_mut())
-            .filter(|(_, b)| b.rows() > 0)
-            .map(|(t, b)| (*t, b.finish()))
-            .collect();
-        self.ready.push(Batches { tasks, batches });
-    }
-
     /// Takes everything flattened so far, in input order. Each `Batches` holds a task id at most
     /// once; a later `Batches` may repeat an id of an earlier one, and then it wins.
     pub fn take(&mut self) -> Vec<Batches> {
-        self.close_generation();
-        std::mem::take(&mut self.ready)
+        self.rows.close_generation();
+        std::mem::take(&mut self.rows.ready)
     }
 
     /// Everything flattened so far merged into one `Batches` (for tests and small inputs: a task
@@ -278,6 +257,52 @@ impl Flattener {
     }
 }
 
+impl Rows {
+    fn push_doc(&mut self, doc: Node, element: Option<usize>, arena: &Bump) -> Option<Rejected> {
+        let (task, delivery) = doc_to_task(doc, arena);
+        self.push_task(task, &delivery, element)
+    }
+
+    fn push_task(
+        &mut self,
+        task: Node,
+        delivery: &Delivery,
+        element: Option<usize>,
+    ) -> Option<Rejected> {
+        let obj = match task::check(&task) {
+            Ok(obj) => obj,
+            Err(e) => return Some(reject(element, e, task.to_json().as_bytes())),
+        };
+        let id = obj
+            .get("task_id")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        if self.ids.contains(id) {
+            // The later occurrence wins; keep the two apart so the earlier can be dropped.
+            self.close_generation();
+        }
+        self.ids.insert(id.to_owned());
+        self.stats.tasks += 1;
+        self.stats.extra_fields += task::flatten_task(&mut self.builders, obj, delivery);
+        None
+    }
+
+    fn close_generation(&mut self) {
+        if self.ids.is_empty() {
+            return;
+        }
+        let tasks = self.ids.len();
+        self.ids.clear();
+        let batches = Table::ALL
+            .iter()
+            .zip(self.builders.0.iter_mut())
+            .filter(|(_, b)| b.rows() > 0)
+            .map(|(t, b)| (*t, b.finish()))
+            .collect();
+        self.ready.push(Batches { tasks, batches });
+    }
+}
+
 fn reject(element: Option<usize>, error: RecordError, bytes: &[u8]) -> Rejected {
     Rejected {
         element,
@@ -286,41 +311,19 @@ fn reject(element: Option<usize>, error: RecordError, bytes: &[u8]) -> Rejected 
     }
 }
 
-/// Replaces every secret value, at any depth, with the redaction marker.
-fn redact(v: &mut Value) {
-    match v {
-        Value::Object(o) => {
-            for (k, child) in o.iter_mut() {
-                if SECRET_KEYS.contains(&k.as_str()) {
-                    *child = Value::String(REDACTED.to_owned());
-                } else {
-                    redact(child);
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(redact),
-        _ => {}
-    }
-}
-
 /// When `v` is an envelope (an object without `task_id` holding a `tasks` or `docs` array),
-/// takes its items out, with their kind and the envelope's delivery.
-fn envelope_items(v: &mut Value) -> Option<(Vec<Value>, RecordKind, Option<Delivery>)> {
-    let o = v.as_object_mut()?;
+/// its items, with their kind and the envelope's delivery.
+fn envelope_items<'a>(v: Node<'a>) -> Option<(&'a [Node<'a>], RecordKind, Option<Delivery>)> {
+    let o = v.as_object()?;
     if o.contains_key("task_id") {
         return None;
     }
-    let (key, kind) = if matches!(o.get("tasks"), Some(Value::Array(_))) {
-        ("tasks", RecordKind::Task)
-    } else if matches!(o.get("docs"), Some(Value::Array(_))) {
-        ("docs", RecordKind::DocsItem)
-    } else {
-        return None;
+    let (items, kind) = match (o.get("tasks"), o.get("docs")) {
+        (Some(Node::Arr(items)), _) => (*items, RecordKind::Task),
+        (_, Some(Node::Arr(items))) => (*items, RecordKind::DocsItem),
+        _ => return None,
     };
-    let Some(Value::Array(items)) = o.remove(key) else {
-        return None;
-    };
-    let delivery = o.get("delivery").map(Delivery::from_envelope);
+    let delivery = o.get("delivery").map(Delivery::from_envelope_node);
     Some((items, kind, delivery))
 }
 
@@ -328,49 +331,43 @@ fn envelope_items(v: &mut Value) -> Option<(Vec<Value>, RecordKind, Option<Deliv
 /// response: {threads, ...}}` as a task. Fields of `response` other than `threads` are kept as
 /// `response.KEY` in the task's `extra_json`; delivery fields that are not strings stay in the
 /// task, where they land in `extra_json` too.
-fn take_str(o: &mut Map<String, Value>, key: &str) -> Option<String> {
-    match o.get(key) {
-        Some(Value::String(_)) => o.remove(key).and_then(|v| v.as_str().map(str::to_owned)),
-        Some(Value::Null) => {
-            o.remove(key);
-            None
-        }
-        _ => None,
-    }
-}
-
-fn doc_to_task(doc: Value) -> (Value, Delivery) {
-    let Value::Object(mut o) = doc else {
+fn doc_to_task<'a>(doc: Node<'a>, arena: &'a Bump) -> (Node<'a>, Delivery) {
+    let Node::Obj(o) = doc else {
         return (doc, Delivery::default());
     };
-    let mut delivery = Delivery {
-        id: take_str(&mut o, "delivery_id"),
-        response_schema_id: take_str(&mut o, "response_schema_id"),
-        ..Delivery::default()
-    };
-    if let Some(at) = o
-        .get("delivered_at")
-        .and_then(Value::as_str)
-        .and_then(fields::parse_timestamp)
-    {
-        delivery.delivered_at = Some(at);
-        o.remove("delivered_at");
-    } else if o.get("delivered_at").is_some_and(Value::is_null) {
-        o.remove("delivered_at");
-    }
-    match o.remove("response") {
-        Some(Value::Object(mut response)) => {
-            if let Some(threads) = response.remove("threads") {
-                o.insert("threads".into(), threads);
+    let mut delivery = Delivery::default();
+    let mut members: Vec<(&'a str, Node<'a>)> = Vec::with_capacity(o.0.len() + 1);
+    let mut moved: Vec<(&'a str, Node<'a>)> = Vec::new();
+    for &(k, v) in o.iter() {
+        match (k, v) {
+            ("delivery_id", Node::Str(id)) => delivery.id = Some(id.to_owned()),
+            ("response_schema_id", Node::Str(id)) => {
+                delivery.response_schema_id = Some(id.to_owned())
             }
-            for (k, v) in response {
-                o.insert(format!("response.{k}"), v);
+            ("delivered_at", Node::Str(at)) if fields::parse_timestamp(at).is_some() => {
+                delivery.delivered_at = fields::parse_timestamp(at);
             }
-        }
-        None | Some(Value::Null) => {}
-        Some(other) => {
-            o.insert("response".into(), other);
+            ("delivery_id" | "response_schema_id" | "delivered_at" | "response", Node::Null) => {}
+            ("response", Node::Obj(response)) => {
+                for &(rk, rv) in response.iter() {
+                    let key = if rk == "threads" {
+                        "threads"
+                    } else {
+                        arena.alloc_str(&format!("response.{rk}"))
+                    };
+                    moved.push((key, rv));
+                }
+            }
+            _ => members.push((k, v)),
         }
     }
-    (Value::Object(o), delivery)
+    // Moved members replace a task member of the same name in place, as a map insert would.
+    moved.sort_by_key(|(k, _)| *k != "threads");
+    for (k, v) in moved {
+        match members.iter_mut().find(|(mk, _)| *mk == k) {
+            Some(slot) => slot.1 = v,
+            None => members.push((k, v)),
+        }
+    }
+    (Node::Obj(Obj(arena.alloc_slice_copy(&members))), delivery)
 }

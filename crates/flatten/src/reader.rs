@@ -9,8 +9,6 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead};
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::Delivery;
 
 /// What a record holds.
@@ -305,10 +303,8 @@ impl<R: BufRead> RecordReader<R> {
                 Scan::Broken(why) => return self.broken_first(raw, line, offset, why),
             }
             has_task_id |= key == "task_id";
-            if key == "delivery"
-                && let Ok(v) = serde_json::from_slice::<Value>(&raw[value_start..])
-            {
-                delivery = Delivery::from_envelope(&v);
+            if key == "delivery" {
+                delivery = Delivery::from_envelope(&raw[value_start..]);
             }
         }
     }

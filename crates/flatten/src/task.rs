@@ -7,7 +7,6 @@
 //! turns, then its annotations.
 
 use base64::Engine;
-use serde_json::{Map, Value};
 use taskq_core::{
     Table, annotation_values as av, annotations as an, attachments as at, chunks as ch,
     criterion_evaluations as ce, messages as me, reasoning as re, reference_texts as rt,
@@ -17,7 +16,8 @@ use taskq_core::{
 };
 
 use crate::builder::TableBuilder;
-use crate::fields::{Extra, json_kind, value_text};
+use crate::fields::{Extra, value_text};
+use crate::json::{Node, Obj};
 use crate::{Delivery, RecordError};
 
 /// Builders for every table, indexed by `Table as usize`.
@@ -35,17 +35,15 @@ impl Builders {
 
 /// Checks the record rules that send a whole task to quarantine. Nothing is written before this
 /// passes, so a rejected task leaves no rows behind.
-pub(crate) fn check(task: &Value) -> Result<&Map<String, Value>, RecordError> {
-    let Value::Object(obj) = task else {
-        return Err(RecordError::NotObject {
-            found: json_kind(task),
-        });
+pub(crate) fn check<'a>(task: &Node<'a>) -> Result<Obj<'a>, RecordError> {
+    let Node::Obj(obj) = *task else {
+        return Err(RecordError::NotObject { found: task.kind() });
     };
     match obj.get("task_id") {
-        Some(Value::String(_)) => {}
+        Some(Node::Str(_)) => {}
         other => {
             return Err(RecordError::NoTaskId {
-                found: other.map_or("nothing", json_kind),
+                found: other.map_or("nothing", Node::kind),
             });
         }
     }
@@ -54,7 +52,7 @@ pub(crate) fn check(task: &Value) -> Result<&Map<String, Value>, RecordError> {
             return Err(RecordError::BadField {
                 field,
                 expected: "a string or null",
-                found: json_kind(v),
+                found: v.kind(),
             });
         }
     }
@@ -63,7 +61,7 @@ pub(crate) fn check(task: &Value) -> Result<&Map<String, Value>, RecordError> {
             return Err(RecordError::BadField {
                 field,
                 expected: "an array or null",
-                found: json_kind(v),
+                found: v.kind(),
             });
         }
     }
@@ -169,21 +167,21 @@ impl<'c, 'v> Owner<'c, 'v> {
 /// The elements of `list` that are objects, with their source positions; the others are kept in
 /// `extra` as `key[i]`.
 fn objects<'v>(
-    list: Option<&'v [Value]>,
+    list: Option<&'v [Node<'v>]>,
     key: &str,
-    extra: &mut Extra,
-) -> Vec<(i32, &'v Map<String, Value>)> {
+    extra: &mut Extra<'v>,
+) -> Vec<(i32, Obj<'v>)> {
     let mut out = Vec::new();
     for (i, el) in list.unwrap_or_default().iter().enumerate() {
         match el {
-            Value::Object(o) => out.push((i as i32, o)),
-            other => extra.put(format!("{key}[{i}]"), other.clone()),
+            Node::Obj(o) => out.push((i as i32, *o)),
+            other => extra.put(format!("{key}[{i}]"), *other),
         }
     }
     out
 }
 
-fn len(list: Option<&[Value]>) -> Option<i32> {
+fn len(list: Option<&[Node]>) -> Option<i32> {
     list.map(|a| a.len() as i32)
 }
 
@@ -198,10 +196,10 @@ struct Walk<'a> {
 
 /// Appends the rows of one checked task. Never fails: every oddity inside a task is kept in an
 /// `extra_json` rather than rejected. Returns the number of `extra_json` keys written.
-pub(crate) fn flatten_task(b: &mut Builders, obj: &Map<String, Value>, delivery: &Delivery) -> u64 {
+pub(crate) fn flatten_task(b: &mut Builders, obj: Obj<'_>, delivery: &Delivery) -> u64 {
     let task_id = obj
         .get("task_id")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .unwrap_or_default();
     let mut extra = Extra::of(obj, TASK_KEYS);
     let (project_id, project_name, project_json) = expandable(&mut extra, obj, "project");
@@ -215,7 +213,7 @@ pub(crate) fn flatten_task(b: &mut Builders, obj: &Map<String, Value>, delivery:
     let metadata = obj
         .get("metadata")
         .filter(|v| !v.is_null())
-        .map(Value::to_string);
+        .map(|v| v.to_json());
 
     let mut walk = Walk {
         b,
@@ -266,20 +264,20 @@ pub(crate) fn flatten_task(b: &mut Builders, obj: &Map<String, Value>, delivery:
 
 /// `project` / `batch`: an id string or an expanded object. Returns (id, name, object JSON).
 fn expandable<'v>(
-    extra: &mut Extra,
-    obj: &'v Map<String, Value>,
+    extra: &mut Extra<'v>,
+    obj: Obj<'v>,
     key: &str,
 ) -> (Option<&'v str>, Option<&'v str>, Option<String>) {
     match obj.get(key) {
-        Some(Value::String(id)) => (Some(id), None, None),
-        Some(v @ Value::Object(o)) => (
-            o.get("id").and_then(Value::as_str),
-            o.get("name").and_then(Value::as_str),
-            Some(v.to_string()),
+        Some(Node::Str(id)) => (Some(id), None, None),
+        Some(v @ Node::Obj(o)) => (
+            o.get("id").and_then(Node::as_str),
+            o.get("name").and_then(Node::as_str),
+            Some(v.to_json()),
         ),
-        None | Some(Value::Null) => (None, None, None),
+        None | Some(Node::Null) => (None, None, None),
         Some(other) => {
-            extra.put(key.to_owned(), other.clone());
+            extra.put(key.to_owned(), *other);
             (None, None, None)
         }
     }
@@ -287,7 +285,7 @@ fn expandable<'v>(
 
 impl Walk<'_> {
     /// Task-level lists of `{type, message}` entries: errors and sensitive-content reports.
-    fn entries(&mut self, table: Table, list: Vec<(i32, &Map<String, Value>)>) {
+    fn entries(&mut self, table: Table, list: Vec<(i32, Obj<'_>)>) {
         // Both tables share one layout: task_id, idx, type, message, extra_json.
         debug_assert_eq!(te::COLUMNS.len(), sr::COLUMNS.len());
         for (i, o) in list {
@@ -306,7 +304,7 @@ impl Walk<'_> {
         }
     }
 
-    fn thread(&mut self, ti: i32, o: &Map<String, Value>) {
+    fn thread(&mut self, ti: i32, o: Obj<'_>) {
         let mut extra = Extra::of(o, &["id", "turns", "annotations", "submissions"]);
         let id = extra.str(o, "id", "");
         let turns = extra.array(o, "turns", "");
@@ -345,7 +343,7 @@ impl Walk<'_> {
         t.end_row();
     }
 
-    fn turn(&mut self, ti: i32, ui: i32, o: &Map<String, Value>) {
+    fn turn(&mut self, ti: i32, ui: i32, o: Obj<'_>) {
         let mut extra = Extra::of(o, &["id", "messages", "annotations", "rubrics"]);
         let id = extra.str(o, "id", "");
         let messages = extra.array(o, "messages", "");
@@ -378,7 +376,7 @@ impl Walk<'_> {
         t.end_row();
     }
 
-    fn rubric(&mut self, ti: i32, ui: i32, ri: i32, o: &Map<String, Value>) {
+    fn rubric(&mut self, ti: i32, ui: i32, ri: i32, o: Obj<'_>) {
         let mut extra = Extra::of(o, &["criteria_definitions", "max_total_score"]);
         let max = extra.f64(o, "max_total_score", "");
         let criteria = extra.array(o, "criteria_definitions", "");
@@ -424,7 +422,7 @@ impl Walk<'_> {
         t.end_row();
     }
 
-    fn message(&mut self, ti: i32, ui: i32, mi: i32, o: &Map<String, Value>) {
+    fn message(&mut self, ti: i32, ui: i32, mi: i32, o: Obj<'_>) {
         let mut extra = Extra::of(
             o,
             &[
@@ -522,7 +520,7 @@ impl Walk<'_> {
         t
     }
 
-    fn reference_text(&mut self, owner: Owner, i: i32, o: &Map<String, Value>) {
+    fn reference_text(&mut self, owner: Owner, i: i32, o: Obj<'_>) {
         let mut x = Extra::of(o, &["content", "category", "url"]);
         let (content, category, url) = (
             x.str(o, "content", ""),
@@ -538,7 +536,7 @@ impl Walk<'_> {
         t.end_row();
     }
 
-    fn attachment(&mut self, owner: Owner, i: i32, o: &Map<String, Value>) {
+    fn attachment(&mut self, owner: Owner, i: i32, o: Obj<'_>) {
         let mut x = Extra::of(o, ATTACHMENT_KEYS);
         let content = x.str(o, "content", "");
         let decoded = content.and_then(|c| {
@@ -546,7 +544,7 @@ impl Walk<'_> {
                 .decode(c.trim())
                 .ok();
             if d.is_none() {
-                x.put("content".into(), Value::String(c.to_owned()));
+                x.put("content".into(), Node::Str(c));
             }
             d
         });
@@ -581,7 +579,7 @@ impl Walk<'_> {
         t.end_row();
     }
 
-    fn chunk(&mut self, owner: Owner, i: i32, o: &Map<String, Value>) {
+    fn chunk(&mut self, owner: Owner, i: i32, o: Obj<'_>) {
         let mut x = Extra::of(o, &["type", "text", "annotations"]);
         let ty = x.str(o, "type", "");
         let text = x.str(o, "text", "");
@@ -601,7 +599,7 @@ impl Walk<'_> {
         t.end_row();
     }
 
-    fn reasoning(&mut self, owner: Owner, i: i32, o: &Map<String, Value>) {
+    fn reasoning(&mut self, owner: Owner, i: i32, o: Obj<'_>) {
         let mut x = Extra::of(o, &["content"]);
         let content = x.str(o, "content", "");
         let x = x.into_json(&mut self.kept);
@@ -611,7 +609,7 @@ impl Walk<'_> {
         t.end_row();
     }
 
-    fn rubric_evaluation(&mut self, owner: Owner, ei: i32, o: &Map<String, Value>) {
+    fn rubric_evaluation(&mut self, owner: Owner, ei: i32, o: Obj<'_>) {
         let mut x = Extra::of(
             o,
             &[
@@ -660,13 +658,18 @@ impl Walk<'_> {
         t.end_row();
     }
 
-    fn annotations(&mut self, owner: Owner, list: Option<&[Value]>, owner_extra: &mut Extra) {
+    fn annotations<'v>(
+        &mut self,
+        owner: Owner,
+        list: Option<&'v [Node<'v>]>,
+        owner_extra: &mut Extra<'v>,
+    ) {
         for (ai, a) in objects(list, "annotations", owner_extra) {
             self.annotation(owner, ai, a);
         }
     }
 
-    fn annotation(&mut self, owner: Owner, ai: i32, o: &Map<String, Value>) {
+    fn annotation(&mut self, owner: Owner, ai: i32, o: Obj<'_>) {
         let seq = self.seq;
         self.seq += 1;
         let mut x = Extra::of(o, ANNOTATION_KEYS);
@@ -679,23 +682,26 @@ impl Walk<'_> {
         let not_applicable = x.bool(o, "not_applicable", "");
         let cannot_assess = x.bool(o, "cannot_assess", "");
         let labels: Option<Vec<&str>> = match o.get("labels") {
-            None | Some(Value::Null) => None,
-            Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
-                Some(a.iter().filter_map(Value::as_str).collect())
+            None | Some(Node::Null) => None,
+            Some(Node::Arr(a)) if a.iter().all(Node::is_string) => {
+                Some(a.iter().filter_map(Node::as_str).collect())
             }
             Some(other) => {
-                x.put("labels".into(), other.clone());
+                x.put("labels".into(), *other);
                 None
             }
         };
         let possible_values = o
             .get("possible_values")
             .filter(|v| !v.is_null())
-            .map(Value::to_string);
+            .map(|v| v.to_json());
         let metadata = o.get("metadata").filter(|v| !v.is_null());
-        let criteria_id = match metadata.and_then(|m| m.get("criteria")) {
-            Some(Value::String(s)) => Some(s.as_str()),
-            Some(Value::Object(c)) => c.get("id").and_then(Value::as_str),
+        let criteria_id = match metadata
+            .and_then(Node::as_object)
+            .and_then(|m| m.get("criteria"))
+        {
+            Some(Node::Str(s)) => Some(*s),
+            Some(Node::Obj(c)) => c.get("id").and_then(Node::as_str),
             _ => None,
         };
         let value = o.get("value");
@@ -731,22 +737,22 @@ impl Walk<'_> {
         t.str(an::Col::description, description);
         if let Some(v) = value {
             t.str(an::Col::value, value_text(v).as_deref());
-            t.str(an::Col::value_type, Some(json_kind(v)));
+            t.str(an::Col::value_type, Some(v.kind()));
             t.f64(an::Col::value_num, v.as_f64());
             t.bool(an::Col::value_bool, v.as_bool());
-            t.str(an::Col::value_json, Some(&v.to_string()));
+            t.str(an::Col::value_json, Some(&v.to_json()));
         }
         t.list(an::Col::labels, labels.as_deref());
         t.str(an::Col::possible_values, possible_values.as_deref());
         t.bool(an::Col::not_applicable, not_applicable);
         t.bool(an::Col::cannot_assess, cannot_assess);
         t.str(an::Col::justification, justification);
-        t.str(an::Col::metadata, metadata.map(Value::to_string).as_deref());
+        t.str(an::Col::metadata, metadata.map(|v| v.to_json()).as_deref());
         t.str(an::Col::criteria_id, criteria_id);
         t.str(an::Col::extra_json, x.as_deref());
         t.end_row();
 
-        if let Some(Value::Array(elements)) = value {
+        if let Some(Node::Arr(elements)) = value {
             self.annotation_values(seq, key, ty, elements);
         }
     }
@@ -757,11 +763,11 @@ impl Walk<'_> {
         seq: i32,
         key: Option<&str>,
         ty: Option<&str>,
-        elements: &[Value],
+        elements: &[Node],
     ) {
         let task_id = self.task_id;
         let t = self.b.get(Table::AnnotationValues);
-        let mut row = |position: usize, group: Option<usize>, el: &Value| {
+        let mut row = |position: usize, group: Option<usize>, el: &Node| {
             t.begin_row();
             t.str(av::Col::task_id, Some(task_id));
             t.i32(av::Col::annotation_seq, Some(seq));
@@ -770,15 +776,15 @@ impl Walk<'_> {
             t.i32(av::Col::position, Some(position as i32));
             t.i32(av::Col::group_idx, group.map(|g| g as i32));
             t.str(av::Col::value, value_text(el).as_deref());
-            if let Value::Object(o) = el {
-                t.str(av::Col::label, o.get("label").and_then(Value::as_str));
-                t.str(av::Col::text, o.get("text").and_then(Value::as_str));
+            if let Node::Obj(o) = el {
+                t.str(av::Col::label, o.get("label").and_then(Node::as_str));
+                t.str(av::Col::text, o.get("text").and_then(Node::as_str));
             }
             t.end_row();
         };
         for (i, el) in elements.iter().enumerate() {
             match el {
-                Value::Array(group) => {
+                Node::Arr(group) => {
                     for (j, inner) in group.iter().enumerate() {
                         row(j, Some(i), inner);
                     }

@@ -121,6 +121,30 @@ fn docs_envelope_takes_threads_from_the_response() {
     assert_eq!(f.stats().extra_fields, 1, "response.notes is kept");
 }
 
+/// Regression: taking the delivery fields out of a `docs` item used to swap the item's last key
+/// into their place, so `extra_json` listed the unknown keys out of document order.
+#[test]
+fn a_docs_item_keeps_its_unknown_keys_in_document_order() {
+    let doc = r#"{"docs": [{"task_id": "d3", "delivery_id": "del", "x": 1, "y": 2,
+        "response": {"notes": "n", "threads": [], "more": true}}]}"#;
+    let mut f = Flattener::new();
+    for rec in RecordReader::new(doc.as_bytes()) {
+        assert!(f.push(&rec.unwrap()).is_empty());
+    }
+    let b = f.flush().unwrap();
+    let tasks = b.get(Table::Tasks).unwrap();
+    let extra = tasks
+        .column(tasks.schema().index_of("extra_json").unwrap())
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .unwrap()
+        .value(0);
+    assert_eq!(
+        extra,
+        r#"{"x":1,"y":2,"response.notes":"n","response.more":true}"#
+    );
+}
+
 #[test]
 fn a_jsonl_line_may_hold_an_envelope() {
     let o = read(&format!(

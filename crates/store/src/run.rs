@@ -7,16 +7,18 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::record_batch::RecordBatch;
-use deltalake::DeltaTable;
 use deltalake::kernel::transaction::CommitBuilder;
 use deltalake::kernel::{Action, Remove};
 use deltalake::protocol::{DeltaOperation, SaveMode};
 use deltalake::writer::{DeltaWriter, RecordBatchWriter};
+use deltalake::{DeltaTable, DeltaTableError};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use taskq_core::Table;
+use tokio::task::JoinHandle;
 
 use crate::lock::WriteLock;
 use crate::manifest::{DIR, Manifest, QuarantineEntry, RunRecord};
@@ -42,8 +44,27 @@ impl Default for RunOptions {
             target_file_size: 32 << 20,
             row_group_rows: 64 * 1024,
             row_group_bytes: 32 << 20,
-            zstd_level: 3,
+            zstd_level: 1,
         }
+    }
+}
+
+impl RunOptions {
+    /// How table `t`'s files are encoded: zstd pages, row groups bounded in rows and bytes, and a
+    /// dictionary for its categorical columns only.
+    pub fn writer_properties(&self, t: Table) -> WriterProperties {
+        let mut props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(self.zstd_level).unwrap_or_default(),
+            ))
+            .set_max_row_group_row_count(Some(self.row_group_rows))
+            .set_max_row_group_bytes(Some(self.row_group_bytes))
+            .set_created_by(format!("taskq {}", env!("CARGO_PKG_VERSION")))
+            .set_dictionary_enabled(false);
+        for c in t.columns().iter().filter(|c| c.categorical) {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(c.name()), true);
+        }
+        props.build()
     }
 }
 
@@ -60,14 +81,21 @@ pub struct RunSummary {
     pub replaced: Vec<(Table, u64)>,
 }
 
+/// A table's writer: not made yet, idle, or encoding a batch on a runtime thread. Tables encode
+/// side by side, so Parquet encoding and compression use every core, not the caller's alone.
+enum Writer {
+    None,
+    Idle(Box<RecordBatchWriter>),
+    Busy(JoinHandle<Result<Box<RecordBatchWriter>, DeltaTableError>>),
+}
+
 /// An ingest run in progress. Nothing it writes is visible to readers until [`Run::commit`];
 /// dropping it instead leaves the dataset as it was.
 pub struct Run {
     root: PathBuf,
     run_id: String,
     manifest: Manifest,
-    tables: Vec<(DeltaTable, Option<RecordBatchWriter>)>,
-    props: WriterProperties,
+    tables: Vec<(DeltaTable, Writer)>,
     opts: RunOptions,
     /// Every task id of the run, with the segment it was last written in. A repeat within the
     /// current segment closes the segment first, so the later occurrence replaces the earlier one
@@ -138,22 +166,13 @@ impl Dataset {
                     create_table(&root, *t).await?
                 }
             };
-            tables.push((table, None));
+            tables.push((table, Writer::None));
         }
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(
-                ZstdLevel::try_new(opts.zstd_level).unwrap_or_default(),
-            ))
-            .set_max_row_group_row_count(Some(opts.row_group_rows))
-            .set_max_row_group_bytes(Some(opts.row_group_bytes))
-            .set_created_by(format!("taskq {}", env!("CARGO_PKG_VERSION")))
-            .build();
         Ok(Run {
             root,
             run_id: new_run_id(),
             manifest,
             tables,
-            props,
             opts,
             ids: HashMap::new(),
             segment: 0,
@@ -206,10 +225,7 @@ impl Run {
                 });
             }
             *self.rows.entry(t).or_default() += batch.num_rows() as u64;
-            self.writer(t)?
-                .write(batch)
-                .await
-                .map_err(StoreError::delta(t))?;
+            self.write_behind(t, batch).await?;
         }
         self.segment_len += ids.len();
         let segment = self.segment;
@@ -240,16 +256,44 @@ impl Run {
         Ok(())
     }
 
-    fn writer(&mut self, t: Table) -> Result<&mut RecordBatchWriter, StoreError> {
-        let (table, writer) = &mut self.tables[t as usize];
-        if writer.is_none() {
+    /// The table's writer once its last write is done, made on first use.
+    async fn writer(&mut self, t: Table) -> Result<&mut RecordBatchWriter, StoreError> {
+        let (table, slot) = &mut self.tables[t as usize];
+        if let Writer::Busy(_) = slot {
+            let Writer::Busy(write) = std::mem::replace(slot, Writer::None) else {
+                unreachable!()
+            };
+            let w = match write.await {
+                Ok(done) => done.map_err(StoreError::delta(t))?,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            *slot = Writer::Idle(w);
+        }
+        if let Writer::None = slot {
             let w = RecordBatchWriter::for_table(table)
                 .map_err(StoreError::delta(t))?
-                .with_writer_properties(self.props.clone())
+                .with_writer_properties(self.opts.writer_properties(t))
                 .with_target_file_size(self.opts.target_file_size);
-            *writer = Some(w);
+            *slot = Writer::Idle(Box::new(w));
         }
-        Ok(writer.as_mut().unwrap_or_else(|| unreachable!()))
+        match slot {
+            Writer::Idle(w) => Ok(w),
+            _ => unreachable!(),
+        }
+    }
+
+    /// Hands `batch` to the table's writer, which encodes it on a runtime thread while the caller
+    /// goes on; the next use of that writer waits for it, so each table keeps its order.
+    async fn write_behind(&mut self, t: Table, batch: RecordBatch) -> Result<(), StoreError> {
+        self.writer(t).await?;
+        let slot = &mut self.tables[t as usize].1;
+        let Writer::Idle(mut w) = std::mem::replace(slot, Writer::None) else {
+            unreachable!()
+        };
+        *slot = Writer::Busy(tokio::spawn(
+            async move { w.write(batch).await.map(|()| w) },
+        ));
+        Ok(())
     }
 
     /// Commits what was written since the last segment, table by table: new files in, and every
@@ -260,9 +304,14 @@ impl Run {
         }
         for t in Table::ALL.iter().copied() {
             let removes = self.drop_earlier_rows(t).await?;
-            let adds = match &mut self.tables[t as usize].1 {
-                Some(w) => w.flush().await.map_err(StoreError::delta(t))?,
-                None => Vec::new(),
+            let adds = match self.tables[t as usize].1 {
+                Writer::None => Vec::new(),
+                _ => self
+                    .writer(t)
+                    .await?
+                    .flush()
+                    .await
+                    .map_err(StoreError::delta(t))?,
             };
             if adds.is_empty() && removes.is_empty() {
                 continue;
@@ -357,10 +406,7 @@ impl Run {
                                 reason: e.to_string(),
                             }
                         })?;
-                    self.writer(t)?
-                        .write(kept)
-                        .await
-                        .map_err(StoreError::delta(t))?;
+                    self.write_behind(t, kept).await?;
                 }
             }
             removes.push(remove);
@@ -408,6 +454,11 @@ impl Run {
 
 impl Drop for Run {
     fn drop(&mut self) {
+        for (_, slot) in &self.tables {
+            if let Writer::Busy(write) = slot {
+                write.abort();
+            }
+        }
         if self.committed {
             return;
         }

@@ -159,3 +159,46 @@ async fn a_first_run_that_fails_leaves_nothing_behind() {
         Err(StoreError::NotADataset { .. })
     ));
 }
+
+/// Categorical columns are dictionary-encoded and free text is not; on a runtime with two
+/// threads, the tables' writers encode side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn categorical_columns_and_only_they_are_dictionary_encoded() {
+    use parquet::basic::Encoding;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    ingest(&root, &fixture("task_completed_multithread.json")).await;
+    assert_eq!(count(&counts(&root).await, Table::Annotations), 22);
+
+    let file = std::fs::read_dir(root.join("annotations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .unwrap();
+    let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+    let row_group = reader.metadata().row_group(0);
+    let dictionary = |name: &str| {
+        let chunk = row_group
+            .columns()
+            .iter()
+            .find(|c| c.column_path().string() == name)
+            .unwrap();
+        chunk
+            .encodings()
+            .any(|e| matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY))
+    };
+    assert!(dictionary("key") && dictionary("scope") && dictionary("model"));
+    for c in Table::Annotations
+        .columns()
+        .iter()
+        .filter(|c| !c.categorical)
+    {
+        let name = match c.ty {
+            taskq_core::ColType::Utf8List => format!("{}.list.element", c.name()),
+            _ => c.name().to_owned(),
+        };
+        assert!(!dictionary(&name), "{name} is dictionary-encoded");
+    }
+}

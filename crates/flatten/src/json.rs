@@ -1,0 +1,427 @@
+//! A borrowed JSON tree for one record, built in an arena.
+//!
+//! `serde_json::Value` costs one allocation per string and a hashed, insertion-ordered map per
+//! object; for task JSON that was a third of the ingest time. Here strings without escapes borrow
+//! the input, everything else lives in a [`Bump`] that is reset between records, and objects are
+//! slices of pairs searched linearly (task objects have a handful of keys). Parsing, number
+//! handling, the depth limit and error messages are serde_json's; serialising a tree gives exactly
+//! the text `serde_json::Value::to_string` gave (duplicate keys too: first position, last value).
+//! Secrets are redacted while parsing, so no tree ever holds one.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt;
+
+use bumpalo::Bump;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use taskq_core::{REDACTED, SECRET_KEYS};
+
+/// A JSON number as serde_json reads it: non-negative integers, negative integers, floats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Num {
+    Pos(u64),
+    Neg(i64),
+    Float(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Node<'a> {
+    Null,
+    Bool(bool),
+    Num(Num),
+    Str(&'a str),
+    Arr(&'a [Node<'a>]),
+    Obj(Obj<'a>),
+}
+
+/// An object's members in document order, keys unique.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Obj<'a>(pub(crate) &'a [(&'a str, Node<'a>)]);
+
+impl<'a> Obj<'a> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Node<'a>> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a (&'a str, Node<'a>)> + use<'a> {
+        self.0.iter()
+    }
+}
+
+impl<'a> Node<'a> {
+    pub(crate) fn as_str(&self) -> Option<&'a str> {
+        match self {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_object(&self) -> Option<Obj<'a>> {
+        match self {
+            Node::Obj(o) => Some(*o),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Node::Num(Num::Pos(n)) => Some(n as f64),
+            Node::Num(Num::Neg(n)) => Some(n as f64),
+            Node::Num(Num::Float(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Node::Num(Num::Pos(n)) => i64::try_from(n).ok(),
+            Node::Num(Num::Neg(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_bool(&self) -> Option<bool> {
+        match *self {
+            Node::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Node::Null)
+    }
+
+    pub(crate) fn is_string(&self) -> bool {
+        matches!(self, Node::Str(_))
+    }
+
+    pub(crate) fn is_array(&self) -> bool {
+        matches!(self, Node::Arr(_))
+    }
+
+    /// The JSON type's name, for error messages and `value_type`.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Node::Null => "null",
+            Node::Bool(_) => "boolean",
+            Node::Num(_) => "number",
+            Node::Str(_) => "string",
+            Node::Arr(_) => "array",
+            Node::Obj(_) => "object",
+        }
+    }
+
+    /// Compact JSON text.
+    pub(crate) fn to_json(self) -> String {
+        serde_json::to_string(&self).expect("a JSON tree serialises")
+    }
+}
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // serde_json's spelling: integers as written, floats shortest round-trip with `.0`.
+        match *self {
+            Num::Pos(n) => write!(f, "{n}"),
+            Num::Neg(n) => write!(f, "{n}"),
+            Num::Float(x) => match serde_json::Number::from_f64(x) {
+                Some(n) => write!(f, "{n}"),
+                None => write!(f, "null"),
+            },
+        }
+    }
+}
+
+impl Serialize for Node<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Node::Null => s.serialize_unit(),
+            Node::Bool(b) => s.serialize_bool(b),
+            Node::Num(Num::Pos(n)) => s.serialize_u64(n),
+            Node::Num(Num::Neg(n)) => s.serialize_i64(n),
+            Node::Num(Num::Float(x)) => s.serialize_f64(x),
+            Node::Str(v) => s.serialize_str(v),
+            Node::Arr(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Node::Obj(o) => serialize_pairs(s, o.0.iter().map(|(k, v)| (*k, v))),
+        }
+    }
+}
+
+/// Serialises `(key, value)` pairs as one JSON object.
+pub(crate) fn serialize_pairs<'p, S, I>(s: S, pairs: I) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    I: ExactSizeIterator<Item = (&'p str, &'p Node<'p>)>,
+{
+    let mut map = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
+/// Parses one JSON text into a tree that borrows `input` and `arena`.
+pub(crate) fn parse<'a>(input: &'a [u8], arena: &'a Bump) -> Result<Node<'a>, serde_json::Error> {
+    let ctx = Ctx {
+        arena,
+        items: RefCell::default(),
+        members: RefCell::default(),
+    };
+    // Checking UTF-8 once lets serde_json skip the check per string; an invalid input goes
+    // through the byte reader, which reports where it breaks.
+    match std::str::from_utf8(input) {
+        Ok(text) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let node = NodeSeed(&ctx).deserialize(&mut de)?;
+            de.end()?;
+            Ok(node)
+        }
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_slice(input);
+            let node = NodeSeed(&ctx).deserialize(&mut de)?;
+            de.end()?;
+            Ok(node)
+        }
+    }
+}
+
+/// The arena and two stacks shared by the whole parse: a container's children are gathered on
+/// a stack and copied into the arena once, at their exact count.
+struct Ctx<'a> {
+    arena: &'a Bump,
+    items: RefCell<Vec<Node<'a>>>,
+    members: RefCell<Vec<(&'a str, Node<'a>)>>,
+}
+
+#[derive(Clone, Copy)]
+struct NodeSeed<'c, 'a>(&'c Ctx<'a>);
+
+#[derive(Clone, Copy)]
+struct KeySeed<'c, 'a>(&'c Ctx<'a>);
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for NodeSeed<'_, 'a> {
+    type Value = Node<'a>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node<'a>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for KeySeed<'_, 'a> {
+    type Value = &'a str;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<&'a str, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for KeySeed<'_, 'a> {
+    type Value = &'a str;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<&'a str, E> {
+        Ok(v)
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<&'a str, E> {
+        Ok(self.0.arena.alloc_str(v))
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
+    type Value = Node<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Node<'a>, E> {
+        Ok(Node::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Node<'a>, E> {
+        // serde_json reads non-negative integers as u64; keep the two apart as it does.
+        Ok(Node::Num(if v < 0 {
+            Num::Neg(v)
+        } else {
+            Num::Pos(v as u64)
+        }))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Node<'a>, E> {
+        Ok(Node::Num(Num::Pos(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Node<'a>, E> {
+        Ok(Node::Num(Num::Float(v)))
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Node<'a>, E> {
+        Ok(Node::Str(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Node<'a>, E> {
+        Ok(Node::Str(self.0.arena.alloc_str(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Node<'a>, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Node<'a>, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
+        let ctx = self.0;
+        let start = ctx.items.borrow().len();
+        while let Some(item) = seq.next_element_seed(self)? {
+            ctx.items.borrow_mut().push(item);
+        }
+        let mut items = ctx.items.borrow_mut();
+        let slice = ctx.arena.alloc_slice_copy(&items[start..]);
+        items.truncate(start);
+        Ok(Node::Arr(slice))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
+        let ctx = self.0;
+        let start = ctx.members.borrow().len();
+        // Duplicate keys are looked for by a scan while the object is small, by a hash index
+        // once it is not, so a huge object stays linear.
+        let mut index: Option<HashMap<&'a str, usize>> = None;
+        while let Some(key) = map.next_key_seed(KeySeed(ctx))? {
+            let mut value = map.next_value_seed(self)?;
+            if SECRET_KEYS.contains(&key) {
+                value = Node::Str(REDACTED);
+            }
+            let mut members = ctx.members.borrow_mut();
+            let len = members.len() - start;
+            if index.is_none() && len >= 32 {
+                let built = members[start..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (*k, i));
+                index = Some(built.collect());
+            }
+            let seen = match &mut index {
+                Some(index) => match index.entry(key) {
+                    Entry::Occupied(e) => Some(start + *e.get()),
+                    Entry::Vacant(e) => {
+                        e.insert(len);
+                        None
+                    }
+                },
+                None => members[start..]
+                    .iter()
+                    .position(|(k, _)| *k == key)
+                    .map(|i| start + i),
+            };
+            match seen {
+                Some(i) => members[i].1 = value,
+                None => members.push((key, value)),
+            }
+        }
+        let mut members = ctx.members.borrow_mut();
+        let slice = ctx.arena.alloc_slice_copy(&members[start..]);
+        members.truncate(start);
+        Ok(Node::Obj(Obj(slice)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(text: &str) -> String {
+        let arena = Bump::new();
+        parse(text.as_bytes(), &arena).unwrap().to_json()
+    }
+
+    #[test]
+    fn serialises_as_serde_json_values_do() {
+        let mut many_keys: Vec<String> = (0..100).map(|i| format!("\"k{}\":{i}", i % 70)).collect();
+        many_keys.push(r#""k3":"last""#.into());
+        let many_keys = format!("{{{}}}", many_keys.join(","));
+        for text in [
+            r#"{"a":1,"b":[true,false,null],"c":{"d":"e\n\"f\"","g":-3,"h":7.0,"i":1e300}}"#,
+            r#"[0.1,-0.0,18446744073709551615,-9223372036854775808,2.5e-8,"\u00e9\ud83d\ude00"]"#,
+            r#"{"k":"v","k":"w","j":1,"k":"x"}"#,
+            many_keys.as_str(),
+            r#"{"outer":{"workspace_token":{"nested":"secret"},"x":[{"workspace_token":"t"}]}}"#,
+            r#""plain""#,
+            "  3  ",
+        ] {
+            let text: &str = text;
+            let mut expected: serde_json::Value = serde_json::from_str(text).unwrap();
+            redact_value(&mut expected);
+            assert_eq!(roundtrip(text), expected.to_string(), "{text}");
+        }
+    }
+
+    fn redact_value(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, child) in o.iter_mut() {
+                    if SECRET_KEYS.contains(&k.as_str()) {
+                        *child = REDACTED.into();
+                    } else {
+                        redact_value(child);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(redact_value),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn errors_are_serde_jsons() {
+        let arena = Bump::new();
+        for text in [&b"{\"a\":}"[..], b"[1,2", b"{\"a\":1} x", b"\"\xff\"", b""] {
+            let ours = parse(text, &arena).unwrap_err().to_string();
+            let theirs = serde_json::from_slice::<serde_json::Value>(text)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(ours, theirs);
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let arena = Bump::new();
+        let deep = "[".repeat(100_000);
+        assert!(parse(deep.as_bytes(), &arena).is_err());
+    }
+
+    #[test]
+    fn numbers_read_and_print_like_serde_json() {
+        let arena = Bump::new();
+        let node = parse(b"[7.0,3,-0.5,0.013459268511805123]", &arena).unwrap();
+        let Node::Arr(items) = node else {
+            panic!("not an array")
+        };
+        let texts: Vec<_> = items
+            .iter()
+            .map(|n| match n {
+                Node::Num(x) => x.to_string(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(texts, ["7.0", "3", "-0.5", "0.013459268511805123"]);
+    }
+}
