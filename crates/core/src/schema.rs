@@ -395,15 +395,15 @@ tables! {
         annotation_id: Utf8 = "The annotation's `id`.",
         r#type: Utf8 categorical = "The annotation's `type` (absent in default API responses).",
         key: Utf8 categorical = "The annotation's `key`.",
-        title: Utf8 categorical = "Question title.",
-        description: Utf8 categorical = "Question description.",
+        title: Utf8 = "Question title.",
+        description: Utf8 = "Question description.",
         value: Utf8 = "The value as text that groups naturally: a string's text, a number as written, `true`/`false`, compact JSON for lists and objects; null when null or missing.",
         value_type: Utf8 categorical = "JSON kind of the value: `string`, `number`, `boolean`, `array`, `object`, `null`; null when missing.",
         value_num: Float64 = "The value when it is a number.",
         value_bool: Boolean = "The value when it is a boolean.",
         value_json: Utf8 = "The value as JSON (workspace tokens redacted); null when missing.",
         labels: Utf8List = "Display labels of the options.",
-        possible_values: Utf8 categorical = "`possible_values` as JSON.",
+        possible_values: Utf8 = "`possible_values` as JSON.",
         not_applicable: Boolean = "Marked not applicable.",
         cannot_assess: Boolean = "Marked cannot assess.",
         justification: Utf8 = "The annotator's justification.",
@@ -460,7 +460,7 @@ mod tests {
     #[test]
     fn only_strings_are_categorical() {
         let categorical = |t: Table| t.columns().iter().filter(|c| c.categorical).count();
-        assert_eq!(categorical(Table::Annotations), 12);
+        assert_eq!(categorical(Table::Annotations), 9);
         assert!(!annotations::COLUMNS[annotations::Col::scope as usize].nullable);
         for t in Table::ALL {
             for c in t.columns().iter().filter(|c| c.categorical) {
