@@ -15,9 +15,9 @@ pub fn schema_markdown() -> String {
         out.push_str("| column | type | null | meaning |\n| --- | --- | --- | --- |\n");
         for c in t.columns() {
             let null = if c.nullable { "yes" } else { "no" };
-            let dictionary = if c.categorical { " (dictionary)" } else { "" };
+            let encoding = if c.dictionary { " (dictionary)" } else { "" };
             out.push_str(&format!(
-                "| `{}` | {}{dictionary} | {null} | {} |\n",
+                "| `{}` | {}{encoding} | {null} | {} |\n",
                 c.name(),
                 c.ty.doc_name(),
                 c.doc.replace('|', "\\|")

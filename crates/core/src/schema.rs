@@ -54,10 +54,10 @@ pub struct Column {
     ident: &'static str,
     pub ty: ColType,
     pub nullable: bool,
-    /// Few distinct values (keys, types, roles, models, ids of projects and batches): stored
-    /// dictionary-encoded. Free text and JSON are not, where a dictionary costs time and saves
-    /// nothing.
-    pub categorical: bool,
+    /// Values repeat many times within a row group (keys, types, roles, models, ids of projects
+    /// and batches, the task id of a child row): stored dictionary-encoded. Free text and JSON
+    /// are not, where a dictionary costs ingest time and saves nothing after zstd.
+    pub dictionary: bool,
     pub doc: &'static str,
 }
 
@@ -66,7 +66,7 @@ pub struct Column {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Marker {
     required,
-    categorical,
+    dictionary,
 }
 
 const fn marked(markers: &[Marker], wanted: Marker) -> bool {
@@ -139,7 +139,7 @@ macro_rules! tables {
                         ident: stringify!($col),
                         ty: ColType::$ty,
                         nullable: !marked(&[$(Marker::$marker),*], Marker::required),
-                        categorical: marked(&[$(Marker::$marker),*], Marker::categorical),
+                        dictionary: marked(&[$(Marker::$marker),*], Marker::dictionary),
                         doc: $doc,
                     }
                 ),* ];
@@ -171,20 +171,20 @@ tables! {
     /// One row per task.
     Tasks => tasks {
         task_id: Utf8 required = "The task's id.",
-        project_id: Utf8 categorical = "Project id: the `project` string, or the `id` of an expanded project object.",
-        project_name: Utf8 categorical = "Project name, from an expanded project object.",
+        project_id: Utf8 dictionary = "Project id: the `project` string, or the `id` of an expanded project object.",
+        project_name: Utf8 dictionary = "Project name, from an expanded project object.",
         project_json: Utf8 = "The expanded project object as JSON; null when `project` was an id.",
-        batch_id: Utf8 categorical = "Batch id: the `batch` string, or the `id` of an expanded batch object.",
-        batch_name: Utf8 categorical = "Batch name, from an expanded batch object.",
+        batch_id: Utf8 dictionary = "Batch id: the `batch` string, or the `id` of an expanded batch object.",
+        batch_name: Utf8 dictionary = "Batch name, from an expanded batch object.",
         batch_json: Utf8 = "The expanded batch object as JSON; null when `batch` was an id.",
-        status: Utf8 categorical = "`pending`, `completed`, `canceled`, `error`, `deleted`, or whatever new value the API sends.",
+        status: Utf8 dictionary = "`pending`, `completed`, `canceled`, `error`, `deleted`, or whatever new value the API sends.",
         created_at: Timestamp = "When the task was created (UTC).",
         completed_at: Timestamp = "When the task was completed (UTC).",
         metadata: Utf8 = "The customer metadata object as JSON.",
-        delivery_id: Utf8 categorical = "The delivery the task came in, from a delivery envelope or a `docs` item.",
-        delivery_name: Utf8 categorical = "The delivery's name, when the envelope carried the expanded delivery object.",
+        delivery_id: Utf8 dictionary = "The delivery the task came in, from a delivery envelope or a `docs` item.",
+        delivery_name: Utf8 dictionary = "The delivery's name, when the envelope carried the expanded delivery object.",
         delivered_at: Timestamp = "When the delivery was made (UTC).",
-        response_schema_id: Utf8 categorical = "The delivery JSON schema a `docs` item's response was validated against.",
+        response_schema_id: Utf8 dictionary = "The delivery JSON schema a `docs` item's response was validated against.",
         thread_count: Int32 = "Number of threads; null when `threads` is absent or null.",
         error_count: Int32 = "Number of entries in `errors`; null when absent or null.",
         report_count: Int32 = "Number of entries in `sensitive_content_reports`; null when absent or null.",
@@ -194,27 +194,27 @@ tables! {
 
     /// One row per entry of a task's `errors`.
     TaskErrors => task_errors {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         error_idx: Int32 required = "0-based position in `errors`.",
-        r#type: Utf8 categorical = "Error type, e.g. `LANGUAGE_MISMATCH`.",
+        r#type: Utf8 dictionary = "Error type, e.g. `LANGUAGE_MISMATCH`.",
         message: Utf8 = "Error message.",
         extra_json: Utf8 = "Unknown keys of the entry, as a JSON object.",
     }
 
     /// One row per entry of a task's `sensitive_content_reports`.
     SensitiveContentReports => sensitive_content_reports {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         report_idx: Int32 required = "0-based position in `sensitive_content_reports`.",
-        r#type: Utf8 categorical = "Report type (free text).",
+        r#type: Utf8 dictionary = "Report type (free text).",
         message: Utf8 = "Report message.",
         extra_json: Utf8 = "Unknown keys of the entry, as a JSON object.",
     }
 
     /// One row per thread.
     Threads => threads {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "0-based position in `threads`.",
-        thread_id: Utf8 categorical = "The thread's `id` (e.g. `thread_0`; not unique across tasks).",
+        thread_id: Utf8 dictionary = "The thread's `id` (e.g. `thread_0`; not unique across tasks).",
         turn_count: Int32 = "Number of turns.",
         submission_count: Int32 = "Number of submissions; null when `submissions` is absent.",
         extra_json: Utf8 = "Unknown keys of the thread, as a JSON object.",
@@ -222,20 +222,20 @@ tables! {
 
     /// One row per entry of a thread's `submissions`.
     Submissions => submissions {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         submission_idx: Int32 required = "0-based position in `submissions`.",
-        contributor_id: Utf8 categorical = "Who submitted.",
+        contributor_id: Utf8 dictionary = "Who submitted.",
         submitted_at: Timestamp = "When (UTC).",
         extra_json: Utf8 = "Unknown keys of the submission, as a JSON object.",
     }
 
     /// One row per turn.
     Turns => turns {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "0-based position in the thread's `turns`.",
-        turn_id: Utf8 categorical = "The turn's `id` (e.g. `turn_0`).",
+        turn_id: Utf8 dictionary = "The turn's `id` (e.g. `turn_0`).",
         message_count: Int32 = "Number of messages.",
         rubric_count: Int32 = "Number of rubrics; null when `rubrics` is absent.",
         extra_json: Utf8 = "Unknown keys of the turn, as a JSON object.",
@@ -243,7 +243,7 @@ tables! {
 
     /// One row per rubric in a turn's `rubrics`.
     Rubrics => rubrics {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         rubric_idx: Int32 required = "0-based position in `rubrics`.",
@@ -254,12 +254,12 @@ tables! {
 
     /// One row per criterion definition in a rubric (`turn.rubrics[].criteria_definitions[]`).
     RubricCriteria => rubric_criteria {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         rubric_idx: Int32 required = "Owning rubric.",
         criterion_idx: Int32 required = "0-based position in `criteria_definitions`.",
-        criterion_id: Utf8 categorical = "The criterion's `id`; criterion evaluations point at it.",
+        criterion_id: Utf8 dictionary = "The criterion's `id`; criterion evaluations point at it.",
         criterion: Utf8 = "The criterion's text.",
         weight: Float64 = "The criterion's weight.",
         max_total_score: Float64 = "The owning rubric's maximum total score.",
@@ -268,13 +268,13 @@ tables! {
 
     /// One row per message.
     Messages => messages {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "0-based position in the turn's `messages`.",
-        role: Utf8 categorical = "`system`, `user`, `assistant`, `function`, or a new value.",
-        source_id: Utf8 categorical = "Who produced the message: `user`, a model slot such as `base_model`, a tool.",
-        model: Utf8 categorical = "`model_parameters.model`.",
+        role: Utf8 dictionary = "`system`, `user`, `assistant`, `function`, or a new value.",
+        source_id: Utf8 dictionary = "Who produced the message: `user`, a model slot such as `base_model`, a tool.",
+        model: Utf8 dictionary = "`model_parameters.model`.",
         temperature: Float64 = "`model_parameters.temperature`.",
         max_completion_tokens: Int64 = "`model_parameters.max_completion_tokens`.",
         top_p: Float64 = "`model_parameters.top_p`.",
@@ -287,26 +287,26 @@ tables! {
 
     /// One row per entry of a message's `content.reference_texts`.
     ReferenceTexts => reference_texts {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "Owning message.",
         reference_idx: Int32 required = "0-based position in `reference_texts`.",
         content: Utf8 = "The reference text.",
-        category: Utf8 categorical = "Its category.",
+        category: Utf8 dictionary = "Its category.",
         url: Utf8 = "Its URL.",
         extra_json: Utf8 = "Unknown keys, as a JSON object.",
     }
 
     /// One row per entry of a message's `content.attachments`.
     Attachments => attachments {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "Owning message.",
         attachment_idx: Int32 required = "0-based position in `attachments`.",
         name: Utf8 = "File name.",
-        mime_type: Utf8 categorical = "MIME type.",
+        mime_type: Utf8 dictionary = "MIME type.",
         url: Utf8 = "Customer URL.",
         scale_url: Utf8 = "Scale-hosted URL.",
         file_size_in_bytes: Int64 = "Size the API reports (image files).",
@@ -322,12 +322,12 @@ tables! {
 
     /// One row per entry of a message's `content.chunks`.
     Chunks => chunks {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "Owning message.",
         chunk_idx: Int32 required = "0-based position in `chunks`.",
-        r#type: Utf8 categorical = "Chunk type (`text`).",
+        r#type: Utf8 dictionary = "Chunk type (`text`).",
         text: Utf8 = "The chunk's text.",
         annotation_count: Int32 = "Number of chunk annotations; null when `annotations` is absent.",
         extra_json: Utf8 = "Unknown keys, as a JSON object.",
@@ -335,7 +335,7 @@ tables! {
 
     /// One row per entry of a message's `content.reasoning`.
     Reasoning => reasoning {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "Owning message.",
@@ -346,7 +346,7 @@ tables! {
 
     /// One row per entry of a message's `rubric_evaluations`.
     RubricEvaluations => rubric_evaluations {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "The evaluated message.",
@@ -359,24 +359,24 @@ tables! {
 
     /// One row per entry of a rubric evaluation's `criteria_evaluations`.
     CriterionEvaluations => criterion_evaluations {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "The evaluated message.",
         evaluation_idx: Int32 required = "Owning rubric evaluation.",
         criterion_idx: Int32 required = "0-based position in `criteria_evaluations`.",
-        criterion_definition_id: Utf8 categorical = "The `rubric_criteria.criterion_id` it scores.",
+        criterion_definition_id: Utf8 dictionary = "The `rubric_criteria.criterion_id` it scores.",
         score: Float64 = "Un-weighted score.",
         extra_json: Utf8 = "Unknown keys, as a JSON object.",
     }
 
     /// One row per annotation, at every scope.
     Annotations => annotations {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         annotation_seq: Int32 required = "Per-task position in document order: threads, turns, messages and their parts in array order.",
-        project_id: Utf8 categorical = "The task's project id.",
-        batch_id: Utf8 categorical = "The task's batch id.",
-        scope: Utf8 required categorical = "Where the annotation sits: `thread`, `turn`, `message`, `chunk`, `criterion`, `rubric_evaluation`, `criterion_evaluation`.",
+        project_id: Utf8 dictionary = "The task's project id.",
+        batch_id: Utf8 dictionary = "The task's batch id.",
+        scope: Utf8 required dictionary = "Where the annotation sits: `thread`, `turn`, `message`, `chunk`, `criterion`, `rubric_evaluation`, `criterion_evaluation`.",
         thread_idx: Int32 required = "Owning thread.",
         turn_idx: Int32 = "Owning turn (null for thread scope).",
         message_idx: Int32 = "Owning message (message, chunk, rubric_evaluation, criterion_evaluation scopes).",
@@ -385,20 +385,20 @@ tables! {
         criterion_idx: Int32 = "Position in `criteria_definitions` (criterion scope) or `criteria_evaluations` (criterion_evaluation scope).",
         evaluation_idx: Int32 = "Owning rubric evaluation (rubric_evaluation, criterion_evaluation scopes).",
         annotation_idx: Int32 required = "0-based position in the owner's `annotations`.",
-        role: Utf8 categorical = "Owning message's role (message-owned scopes).",
-        source_id: Utf8 categorical = "Owning message's `source_id`.",
-        model: Utf8 categorical = "Owning message's model.",
+        role: Utf8 dictionary = "Owning message's role (message-owned scopes).",
+        source_id: Utf8 dictionary = "Owning message's `source_id`.",
+        model: Utf8 dictionary = "Owning message's model.",
         temperature: Float64 = "Owning message's temperature.",
         max_completion_tokens: Int64 = "Owning message's max_completion_tokens.",
         top_p: Float64 = "Owning message's top_p.",
         top_k: Int64 = "Owning message's top_k.",
         annotation_id: Utf8 = "The annotation's `id`.",
-        r#type: Utf8 categorical = "The annotation's `type` (absent in default API responses).",
-        key: Utf8 categorical = "The annotation's `key`.",
+        r#type: Utf8 dictionary = "The annotation's `type` (absent in default API responses).",
+        key: Utf8 dictionary = "The annotation's `key`.",
         title: Utf8 = "Question title.",
         description: Utf8 = "Question description.",
         value: Utf8 = "The value as text that groups naturally: a string's text, a number as written, `true`/`false`, compact JSON for lists and objects; null when null or missing.",
-        value_type: Utf8 categorical = "JSON kind of the value: `string`, `number`, `boolean`, `array`, `object`, `null`; null when missing.",
+        value_type: Utf8 dictionary = "JSON kind of the value: `string`, `number`, `boolean`, `array`, `object`, `null`; null when missing.",
         value_num: Float64 = "The value when it is a number.",
         value_bool: Boolean = "The value when it is a boolean.",
         value_json: Utf8 = "The value as JSON (workspace tokens redacted); null when missing.",
@@ -414,14 +414,14 @@ tables! {
 
     /// One row per element of an annotation value that is a JSON array (inner elements for lists of lists).
     AnnotationValues => annotation_values {
-        task_id: Utf8 required = "The task's id.",
+        task_id: Utf8 required dictionary = "The task's id.",
         annotation_seq: Int32 required = "The annotation's `annotation_seq`.",
-        key: Utf8 categorical = "The annotation's key.",
-        r#type: Utf8 categorical = "The annotation's type.",
+        key: Utf8 dictionary = "The annotation's key.",
+        r#type: Utf8 dictionary = "The annotation's type.",
         position: Int32 required = "0-based position in the array; for a list of lists (`ranked_groups`), the position inside the group.",
         group_idx: Int32 = "For a list of lists: the group's 0-based position (its rank); null otherwise.",
         value: Utf8 = "The element as text: a string's text, a number as written, compact JSON for objects.",
-        label: Utf8 categorical = "`label` of an object element (labeled_text).",
+        label: Utf8 dictionary = "`label` of an object element (labeled_text).",
         text: Utf8 = "`text` of an object element (labeled_text).",
         extra_json: Utf8 = "Always null: elements are kept whole in `value`.",
     }
@@ -458,12 +458,13 @@ mod tests {
     }
 
     #[test]
-    fn only_strings_are_categorical() {
-        let categorical = |t: Table| t.columns().iter().filter(|c| c.categorical).count();
-        assert_eq!(categorical(Table::Annotations), 9);
+    fn only_strings_are_dictionary_encoded() {
+        let dictionary = |t: Table| t.columns().iter().filter(|c| c.dictionary).count();
+        assert_eq!(dictionary(Table::Annotations), 10);
+        assert_eq!(dictionary(Table::Tasks), 8, "a task's own id is unique");
         assert!(!annotations::COLUMNS[annotations::Col::scope as usize].nullable);
         for t in Table::ALL {
-            for c in t.columns().iter().filter(|c| c.categorical) {
+            for c in t.columns().iter().filter(|c| c.dictionary) {
                 assert_eq!(c.ty, ColType::Utf8, "{t}.{}", c.name());
             }
         }

@@ -51,7 +51,7 @@ impl Default for RunOptions {
 
 impl RunOptions {
     /// How table `t`'s files are encoded: zstd pages, row groups bounded in rows and bytes, and a
-    /// dictionary for its categorical columns only.
+    /// dictionary for the columns declared `dictionary` only.
     pub fn writer_properties(&self, t: Table) -> WriterProperties {
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
@@ -61,7 +61,7 @@ impl RunOptions {
             .set_max_row_group_bytes(Some(self.row_group_bytes))
             .set_created_by(format!("taskq {}", env!("CARGO_PKG_VERSION")))
             .set_dictionary_enabled(false);
-        for c in t.columns().iter().filter(|c| c.categorical) {
+        for c in t.columns().iter().filter(|c| c.dictionary) {
             props = props.set_column_dictionary_enabled(ColumnPath::from(c.name()), true);
         }
         props.build()

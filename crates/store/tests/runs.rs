@@ -160,10 +160,10 @@ async fn a_first_run_that_fails_leaves_nothing_behind() {
     ));
 }
 
-/// Categorical columns are dictionary-encoded and free text is not; on a runtime with two
+/// The columns declared `dictionary` are dictionary-encoded and free text is not; on a runtime with two
 /// threads, the tables' writers encode side by side.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn categorical_columns_and_only_they_are_dictionary_encoded() {
+async fn the_columns_declared_dictionary_and_only_they_are_dictionary_encoded() {
     use parquet::basic::Encoding;
     use parquet::file::reader::{FileReader, SerializedFileReader};
 
@@ -190,10 +190,11 @@ async fn categorical_columns_and_only_they_are_dictionary_encoded() {
             .any(|e| matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY))
     };
     assert!(dictionary("key") && dictionary("scope") && dictionary("model"));
+    assert!(dictionary("task_id"));
     for c in Table::Annotations
         .columns()
         .iter()
-        .filter(|c| !c.categorical)
+        .filter(|c| !c.dictionary)
     {
         let name = match c.ty {
             taskq_core::ColType::Utf8List => format!("{}.list.element", c.name()),
