@@ -265,7 +265,12 @@ impl Run {
             };
             let w = match write.await {
                 Ok(done) => done.map_err(StoreError::delta(t))?,
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => {
+                    return Err(StoreError::delta(t)(DeltaTableError::Generic(
+                        e.to_string(),
+                    )));
+                }
             };
             *slot = Writer::Idle(w);
         }
