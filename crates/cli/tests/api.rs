@@ -39,7 +39,7 @@ fn local(dir: &Path, args: &[&str]) -> Output {
 }
 
 mod common;
-use common::{ok, text};
+use common::{in_terminal, ok, text};
 
 /// Every row of every table, as sorted NDJSON lines per table: two datasets with equal dumps
 /// hold exactly the same rows.
@@ -596,18 +596,7 @@ fn progress_is_drawn_on_a_terminal_only() {
             "b",
         ],
     );
-    let line: Vec<String> = std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|a| format!("'{}'", a.to_string_lossy().replace('\'', r"'\''")))
-        .collect();
-    let o = Command::new("script")
-        .args(["-qec", &line.join(" "), "/dev/null"])
-        .current_dir(dir.path())
-        .env("SCALE_API_KEY", KEY)
-        .output()
-        .unwrap();
-    let shown = text(&o.stdout);
-    assert!(o.status.success(), "{shown}");
+    let shown = in_terminal(&cmd);
     assert!(
         shown.contains(" pages, ") && shown.contains(" retries"),
         "{shown}"

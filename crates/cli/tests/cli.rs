@@ -39,7 +39,7 @@ fn taskq_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
 }
 
 mod common;
-use common::{ok, text};
+use common::{in_terminal, ok, text};
 
 /// One number from a query, via CSV.
 fn scalar(dir: &Path, dataset: &str, sql: &str) -> i64 {
@@ -612,17 +612,10 @@ fn ingest_draws_progress_on_a_terminal_only() {
     );
 
     // Under a pseudo-terminal (script(1)): bytes of the known total, and tasks per second.
-    let line = format!(
-        "'{}' ingest big.jsonl --dataset b",
-        env!("CARGO_BIN_EXE_taskq")
-    );
-    let o = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let shown = text(&o.stdout);
-    assert!(o.status.success(), "{shown}");
+    let shown = in_terminal(&taskq_cmd(
+        dir.path(),
+        &["ingest", "big.jsonl", "--dataset", "b"],
+    ));
     assert!(
         shown.contains("tasks/s") && shown.contains(" MiB"),
         "{shown}"

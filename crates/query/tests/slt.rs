@@ -170,6 +170,17 @@ async fn run_file(session: &Session, file: &Path, update: bool) -> Vec<String> {
         .collect()
 }
 
+/// The files of `dir` whose name ends in `.ext`, sorted.
+fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    files
+}
+
 async fn run_folder(folder: &str, input: PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
@@ -177,12 +188,7 @@ async fn run_folder(folder: &str, input: PathBuf) {
         .await
         .unwrap();
     let session = Session::open(Dataset::open(&root).unwrap());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/slt").join(folder))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "slt"))
-        .collect();
-    files.sort();
+    let files = files_with_extension(&repo().join("tests/slt").join(folder), "slt");
     assert!(!files.is_empty(), "no .slt files in tests/slt/{folder}");
     let mut failures = Vec::new();
     for file in files {
@@ -207,12 +213,7 @@ fn every_named_query_is_checked() {
             _ => None,
         })
         .collect();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("queries"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
+    let files = files_with_extension(&repo().join("queries"), "sql");
     assert_eq!(files.len(), 5, "the five headline queries");
     for f in &files {
         let sql = std::fs::read_to_string(f).unwrap();
