@@ -52,7 +52,9 @@ enum Command {
     },
     /// Run a SQL query over the dataset's tables (the built-in sample when there is no dataset).
     Sql {
-        /// The SQL text (or use --file)
+        /// The SQL text (or use --file). Statements separated by `;` run in order and the last
+        /// one's rows are printed; the ones before it may set options (`SET datafusion.…`) or
+        /// make views (`CREATE VIEW`).
         #[arg(required_unless_present = "file", conflicts_with = "file")]
         query: Option<String>,
         /// Read the SQL from this file (such as one of queries/*.sql)

@@ -1,4 +1,6 @@
-//! The dataset's tables as a DataFusion schema that opens a table only when a query names it.
+//! The dataset's tables as a DataFusion schema that opens a table only when a query names it,
+//! next to the views and tables a session makes for itself (`CREATE VIEW`), which live as long
+//! as the session.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,6 +16,18 @@ pub(crate) struct DatasetSchema {
     dataset: Dataset,
     runtime: Arc<RuntimeEnv>,
     opened: Mutex<HashMap<Table, Arc<dyn TableProvider>>>,
+    made: Mutex<HashMap<String, Arc<dyn TableProvider>>>,
+}
+
+fn dataset_table(name: &str) -> DataFusionError {
+    DataFusionError::Plan(format!(
+        "`{name}` is a dataset table: a query cannot replace or drop it"
+    ))
+}
+
+fn locked<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, DataFusionError> {
+    m.lock()
+        .map_err(|e| DataFusionError::External(e.to_string().into()))
 }
 
 impl std::fmt::Debug for DatasetSchema {
@@ -30,6 +44,7 @@ impl DatasetSchema {
             dataset,
             runtime,
             opened: Mutex::default(),
+            made: Mutex::default(),
         }
     }
 
@@ -41,23 +56,25 @@ impl DatasetSchema {
 #[async_trait::async_trait]
 impl SchemaProvider for DatasetSchema {
     fn table_names(&self) -> Vec<String> {
-        Table::ALL
+        let mut names: Vec<String> = Table::ALL
             .iter()
             .filter(|t| self.known(t.name()).is_some())
             .map(|t| t.name().to_owned())
-            .collect()
+            .collect();
+        if let Ok(made) = self.made.lock() {
+            names.extend(made.keys().cloned());
+        }
+        names
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
+        if let Some(p) = locked(&self.made)?.get(name) {
+            return Ok(Some(p.clone()));
+        }
         let Some(t) = self.known(name) else {
             return Ok(None);
         };
-        if let Some(p) = self
-            .opened
-            .lock()
-            .map_err(|e| DataFusionError::External(e.to_string().into()))?
-            .get(&t)
-        {
+        if let Some(p) = locked(&self.opened)?.get(&t) {
             return Ok(Some(p.clone()));
         }
         let Some(table) = self
@@ -78,14 +95,32 @@ impl SchemaProvider for DatasetSchema {
             .table_provider()
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        self.opened
-            .lock()
-            .map_err(|e| DataFusionError::External(e.to_string().into()))?
-            .insert(t, provider.clone());
+        locked(&self.opened)?.insert(t, provider.clone());
         Ok(Some(provider))
     }
 
+    fn register_table(
+        &self,
+        name: String,
+        table: Arc<dyn TableProvider>,
+    ) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
+        if Table::from_name(&name).is_some() {
+            return Err(dataset_table(&name));
+        }
+        Ok(locked(&self.made)?.insert(name, table))
+    }
+
+    fn deregister_table(
+        &self,
+        name: &str,
+    ) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
+        if Table::from_name(name).is_some() {
+            return Err(dataset_table(name));
+        }
+        Ok(locked(&self.made)?.remove(name))
+    }
+
     fn table_exist(&self, name: &str) -> bool {
-        self.known(name).is_some()
+        self.known(name).is_some() || self.made.lock().is_ok_and(|m| m.contains_key(name))
     }
 }

@@ -3,6 +3,9 @@
 pub enum QueryError {
     #[error("{0}")]
     DataFusion(#[from] datafusion::error::DataFusionError),
+    /// SQL text that parses but cannot run as given.
+    #[error("{0}")]
+    Statement(String),
     #[error(transparent)]
     Store(#[from] taskq_store::StoreError),
     #[error("writing {format} output: {source}")]

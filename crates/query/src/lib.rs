@@ -22,7 +22,9 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::DFParserBuilder;
 use taskq_store::Dataset;
 
 pub use error::QueryError;
@@ -59,9 +61,38 @@ impl Session {
         Session { ctx }
     }
 
-    /// Runs one SQL statement and collects its result.
-    pub async fn sql(&self, query: &str) -> Result<QueryResult, QueryError> {
-        let df = self.ctx.sql(query).await?;
+    /// Runs SQL statements separated by `;` in order and collects the result of the last one.
+    /// The ones before it may only change the session (`SET datafusion.…`, `CREATE VIEW`):
+    /// a query there is refused rather than run for rows nobody sees.
+    pub async fn sql(&self, sql: &str) -> Result<QueryResult, QueryError> {
+        let state = self.ctx.state();
+        let options = state.config().options();
+        let dialect = datafusion::sql::sqlparser::dialect::dialect_from_str(
+            options.sql_parser.dialect.as_ref(),
+        )
+        .ok_or_else(|| QueryError::Statement("unknown SQL dialect".into()))?;
+        let mut statements = DFParserBuilder::new(sql)
+            .with_dialect(dialect.as_ref())
+            .with_recursion_limit(options.sql_parser.recursion_limit.get())
+            .build()?
+            .parse_statements()?;
+        let last = statements
+            .pop_back()
+            .ok_or_else(|| QueryError::Statement("no SQL statement given".into()))?;
+        for (i, statement) in statements.into_iter().enumerate() {
+            // Each statement is planned against the session as the ones before left it.
+            let plan = self.ctx.state().statement_to_plan(statement).await?;
+            if !matches!(plan, LogicalPlan::Statement(_) | LogicalPlan::Ddl(_)) {
+                return Err(QueryError::Statement(format!(
+                    "statement {} returns rows, but only the last statement's rows are \
+                     output: end it there, or run it on its own",
+                    i + 1
+                )));
+            }
+            self.ctx.execute_logical_plan(plan).await?.collect().await?;
+        }
+        let plan = self.ctx.state().statement_to_plan(last).await?;
+        let df = self.ctx.execute_logical_plan(plan).await?;
         let schema = SchemaRef::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
         Ok(QueryResult { schema, batches })

@@ -24,6 +24,7 @@
 //! ```
 
 mod error;
+mod ids;
 mod lock;
 mod manifest;
 mod read;

@@ -1,6 +1,6 @@
 //! One ingest run: stream batches into Parquet, then commit every table and the manifest.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -20,6 +20,7 @@ use parquet::schema::types::ColumnPath;
 use taskq_core::Table;
 use tokio::task::JoinHandle;
 
+use crate::ids::TaskIds;
 use crate::lock::WriteLock;
 use crate::manifest::{DIR, Manifest, QuarantineEntry, RunRecord};
 use crate::read::{create_table, open_latest, table_path};
@@ -30,8 +31,12 @@ use crate::{Dataset, StoreError};
 pub struct RunOptions {
     /// A data file is closed and a new one started past this many bytes.
     pub target_file_size: u64,
-    /// Rows per Parquet row group, at most.
+    /// Rows per Parquet row group, at most. Every table keeps one row group open while it fills,
+    /// so this bounds what a run holds.
     pub row_group_rows: usize,
+    /// Rows per row group of `annotations`, at most. Nearly every query scans that table, and a
+    /// filter pays per row group; its rows are narrow, so a larger open group costs little.
+    pub annotations_row_group_rows: usize,
     /// Bytes per Parquet row group, at most: bounds what each open file buffers.
     pub row_group_bytes: usize,
     /// zstd level of the Parquet pages.
@@ -42,7 +47,10 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             target_file_size: 32 << 20,
-            row_group_rows: 64 * 1024,
+            // 4 GB ingest, one build: 454 MB peak at 64K rows, 335 MB at 16K. Annotations at
+            // 64K: +9 MB, and the win-rate query takes 0.23 s instead of 0.29 s.
+            row_group_rows: 16 * 1024,
+            annotations_row_group_rows: 64 * 1024,
             row_group_bytes: 32 << 20,
             zstd_level: 1,
         }
@@ -57,13 +65,17 @@ impl RunOptions {
             .set_compression(Compression::ZSTD(
                 ZstdLevel::try_new(self.zstd_level).unwrap_or_default(),
             ))
-            .set_max_row_group_row_count(Some(self.row_group_rows))
+            .set_max_row_group_row_count(Some(match t {
+                Table::Annotations => self.annotations_row_group_rows,
+                _ => self.row_group_rows,
+            }))
             .set_max_row_group_bytes(Some(self.row_group_bytes))
             .set_created_by(format!("taskq {}", env!("CARGO_PKG_VERSION")))
             .set_dictionary_enabled(false);
         for c in t.columns().iter().filter(|c| c.dictionary) {
             props = props.set_column_dictionary_enabled(ColumnPath::from(c.name()), true);
         }
+
         props.build()
     }
 }
@@ -100,7 +112,7 @@ pub struct Run {
     /// Every task id of the run, with the segment it was last written in. A repeat within the
     /// current segment closes the segment first, so the later occurrence replaces the earlier one
     /// like any re-ingested task.
-    ids: HashMap<String, u32>,
+    ids: TaskIds,
     segment: u32,
     segment_len: usize,
     rows: BTreeMap<Table, u64>,
@@ -174,7 +186,7 @@ impl Dataset {
             manifest,
             tables,
             opts,
-            ids: HashMap::new(),
+            ids: TaskIds::default(),
             segment: 0,
             segment_len: 0,
             rows: BTreeMap::new(),
@@ -209,12 +221,16 @@ impl Run {
 
     /// Writes the rows of whole tasks, each task id at most once in `batches`.
     pub async fn write(&mut self, batches: Vec<(Table, RecordBatch)>) -> Result<(), StoreError> {
-        let ids: Vec<String> = batches
+        let tasks: Vec<RecordBatch> = batches
             .iter()
             .filter(|(t, _)| *t == Table::Tasks)
-            .flat_map(|(_, b)| task_ids(b).map(str::to_owned).collect::<Vec<_>>())
+            .map(|(_, b)| b.clone())
             .collect();
-        if ids.iter().any(|id| self.in_segment(id)) {
+        if tasks
+            .iter()
+            .flat_map(task_ids)
+            .any(|id| self.in_segment(id))
+        {
             self.commit_segment().await?;
         }
         for (t, batch) in batches {
@@ -227,14 +243,15 @@ impl Run {
             *self.rows.entry(t).or_default() += batch.num_rows() as u64;
             self.write_behind(t, batch).await?;
         }
-        self.segment_len += ids.len();
-        let segment = self.segment;
-        self.ids.extend(ids.into_iter().map(|id| (id, segment)));
+        for id in tasks.iter().flat_map(task_ids) {
+            self.ids.insert(id, self.segment);
+            self.segment_len += 1;
+        }
         Ok(())
     }
 
     fn in_segment(&self, id: &str) -> bool {
-        self.ids.get(id) == Some(&self.segment)
+        self.ids.segment(id) == Some(self.segment)
     }
 
     /// Keeps a rejected record in the run's quarantine file (written through at commit).
