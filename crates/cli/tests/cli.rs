@@ -461,6 +461,40 @@ fn no_dataset_means_the_built_in_sample_but_a_named_one_must_exist() {
 }
 
 #[test]
+fn a_query_file_may_set_options_and_make_views_before_its_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("q.sql"),
+        "-- Tasks per status, through a view.\n\
+         SET datafusion.execution.target_partitions = 1;\n\
+         CREATE VIEW done AS SELECT * FROM tasks WHERE status = 'completed';\n\
+         SELECT count(*) AS n FROM done;\n",
+    )
+    .unwrap();
+    let through_view = ok(&taskq(d, &["sql", "--file", "q.sql", "--format", "csv"]));
+    let direct = ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT count(*) AS n FROM tasks WHERE status = 'completed'",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert_eq!(through_view, direct);
+    assert_ne!(direct, "n\n0\n");
+    let o = taskq(d, &["sql", "SELECT 1; SELECT 2"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("statement 1 returns rows"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
 fn a_sql_error_is_datafusions_message_without_a_backtrace() {
     let dir = tempfile::tempdir().unwrap();
     let o = taskq(dir.path(), &["sql", "SELECT nope FROM tasks"]);
