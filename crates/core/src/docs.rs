@@ -15,7 +15,12 @@ pub fn schema_markdown() -> String {
         out.push_str("| column | type | null | meaning |\n| --- | --- | --- | --- |\n");
         for c in t.columns() {
             let null = if c.nullable { "yes" } else { "no" };
-            let encoding = if c.dictionary { " (dictionary)" } else { "" };
+            let encoding = match (c.dictionary, c.cluster) {
+                (true, true) => " (dictionary, clustered)",
+                (true, false) => " (dictionary)",
+                (false, true) => " (clustered)",
+                (false, false) => "",
+            };
             out.push_str(&format!(
                 "| `{}` | {}{encoding} | {null} | {} |\n",
                 c.name(),

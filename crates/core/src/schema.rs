@@ -58,6 +58,10 @@ pub struct Column {
     /// and batches, the task id of a child row): stored dictionary-encoded. Free text and JSON
     /// are not, where a dictionary costs ingest time and saves nothing after zstd.
     pub dictionary: bool,
+    /// Most queries of the table filter or group on this column: each row group is stored with
+    /// its rows ordered by it, on small pages, so a reader skips the pages of other values. At
+    /// most one column per table.
+    pub cluster: bool,
     pub doc: &'static str,
 }
 
@@ -67,6 +71,7 @@ pub struct Column {
 enum Marker {
     required,
     dictionary,
+    cluster,
 }
 
 const fn marked(markers: &[Marker], wanted: Marker) -> bool {
@@ -140,6 +145,7 @@ macro_rules! tables {
                         ty: ColType::$ty,
                         nullable: !marked(&[$(Marker::$marker),*], Marker::required),
                         dictionary: marked(&[$(Marker::$marker),*], Marker::dictionary),
+                        cluster: marked(&[$(Marker::$marker),*], Marker::cluster),
                         doc: $doc,
                     }
                 ),* ];
@@ -154,6 +160,12 @@ impl Table {
         Arc::new(Schema::new(
             self.columns().iter().map(Column::field).collect::<Vec<_>>(),
         ))
+    }
+
+    /// The position of the column the table's row groups are ordered by (see
+    /// [`Column::cluster`]).
+    pub fn cluster_column(self) -> Option<usize> {
+        self.columns().iter().position(|c| c.cluster)
     }
 
     pub fn from_name(name: &str) -> Option<Table> {
@@ -394,7 +406,7 @@ tables! {
         top_k: Int64 = "Owning message's top_k.",
         annotation_id: Utf8 = "The annotation's `id`.",
         r#type: Utf8 dictionary = "The annotation's `type` (absent in default API responses).",
-        key: Utf8 dictionary = "The annotation's `key`.",
+        key: Utf8 dictionary cluster = "The annotation's `key`.",
         title: Utf8 = "Question title.",
         description: Utf8 = "Question description.",
         value: Utf8 = "The value as text that groups naturally: a string's text, a number as written, `true`/`false`, compact JSON for lists and objects; null when null or missing.",
@@ -468,6 +480,22 @@ mod tests {
                 assert_eq!(c.ty, ColType::Utf8, "{t}.{}", c.name());
             }
         }
+    }
+
+    #[test]
+    fn a_table_is_clustered_by_one_text_column_at_most() {
+        for t in Table::ALL {
+            let clustered: Vec<_> = t.columns().iter().filter(|c| c.cluster).collect();
+            assert!(clustered.len() <= 1, "{t}");
+            for c in clustered {
+                assert_eq!(c.ty, ColType::Utf8, "{t}.{}", c.name());
+            }
+        }
+        assert_eq!(
+            Table::Annotations.cluster_column(),
+            Some(annotations::Col::key as usize)
+        );
+        assert_eq!(Table::Messages.cluster_column(), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod cluster;
 mod error;
 mod ids;
 mod lock;

@@ -203,3 +203,88 @@ async fn the_columns_declared_dictionary_and_only_they_are_dictionary_encoded() 
         assert!(!dictionary(&name), "{name} is dictionary-encoded");
     }
 }
+
+/// Annotations are held back a row group at a time and written ordered by key, nulls first: no
+/// row lost or added, each row group ordered, and rows of one key in the order they came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn annotation_row_groups_are_ordered_by_key() {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::Int32Type;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let json = fixture("task_completed_multithread.json");
+    let opts = RunOptions {
+        annotations_row_group_rows: 5,
+        ..RunOptions::default()
+    };
+    let mut run = Dataset::begin_run(&root, opts).await.unwrap();
+    let mut written = Vec::new();
+    for b in batches(&json) {
+        let (_, ann) = b.iter().find(|(t, _)| *t == Table::Annotations).unwrap();
+        written.extend(key_and_seq(ann));
+        run.write(b).await.unwrap();
+    }
+    run.commit().await.unwrap();
+    assert_eq!(written.len(), 22);
+
+    let mut stored = Vec::new();
+    let mut groups = 0;
+    for file in std::fs::read_dir(root.join("annotations")).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_none_or(|x| x != "parquet") {
+            continue;
+        }
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap()).unwrap();
+        for g in 0..builder.metadata().num_row_groups() {
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+                    .unwrap()
+                    .with_row_groups(vec![g])
+                    .build()
+                    .unwrap();
+            let rows: Vec<_> = reader.flat_map(|b| key_and_seq(&b.unwrap())).collect();
+            assert!(rows.len() <= 5, "{} rows in a row group", rows.len());
+            assert!(
+                rows.windows(2).all(|w| w[0].0 <= w[1].0),
+                "row group {g} not ordered by key: {rows:?}"
+            );
+            stored.extend(rows);
+            groups += 1;
+        }
+    }
+    assert_eq!(groups, 5, "22 rows in groups of at most 5");
+    // Rows of one key keep the order they came in.
+    let of_key = |rows: &[(Option<String>, i32)], k: &Option<String>| -> Vec<i32> {
+        rows.iter()
+            .filter(|(rk, _)| rk == k)
+            .map(|(_, s)| *s)
+            .collect()
+    };
+    let mut a = stored.clone();
+    let mut b = written.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "the same rows");
+    for (k, _) in &written {
+        assert_eq!(of_key(&stored, k), of_key(&written, k), "key {k:?}");
+    }
+
+    fn key_and_seq(b: &arrow::record_batch::RecordBatch) -> Vec<(Option<String>, i32)> {
+        let keys = b.column_by_name("key").unwrap().as_string::<i32>();
+        let seq = b
+            .column_by_name("annotation_seq")
+            .unwrap()
+            .as_primitive::<Int32Type>();
+        (0..b.num_rows())
+            .map(|i| {
+                (
+                    keys.is_valid(i).then(|| keys.value(i).to_owned()),
+                    seq.value(i),
+                )
+            })
+            .collect()
+    }
+}
