@@ -94,7 +94,10 @@ impl<'a> Extra<'a> {
 
     pub(crate) fn i64(&mut self, obj: Obj<'a>, key: &str, prefix: &str) -> Option<i64> {
         match obj.get(key)? {
-            n @ Node::Num(_) if n.as_i64().is_some() => n.as_i64(),
+            n @ Node::Num(_) => match n.as_i64() {
+                Some(i) => Some(i),
+                None => self.misfit(prefix, key, *n),
+            },
             Node::Null => None,
             other => self.misfit(prefix, key, *other),
         }

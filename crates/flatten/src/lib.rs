@@ -344,9 +344,10 @@ fn doc_to_task<'a>(doc: Node<'a>, arena: &'a Bump) -> (Node<'a>, Delivery) {
             ("response_schema_id", Node::Str(id)) => {
                 delivery.response_schema_id = Some(id.to_owned())
             }
-            ("delivered_at", Node::Str(at)) if fields::parse_timestamp(at).is_some() => {
-                delivery.delivered_at = fields::parse_timestamp(at);
-            }
+            ("delivered_at", Node::Str(at)) => match fields::parse_timestamp(at) {
+                Some(t) => delivery.delivered_at = Some(t),
+                None => members.push((k, v)),
+            },
             ("delivery_id" | "response_schema_id" | "delivered_at" | "response", Node::Null) => {}
             ("response", Node::Obj(response)) => {
                 for &(rk, rv) in response.iter() {

@@ -6,6 +6,8 @@
 //! rubric evaluations; a turn's messages, then its annotations, then its rubrics; a thread's
 //! turns, then its annotations.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use taskq_core::{
     Table, annotation_values as av, annotations as an, attachments as at, chunks as ch,
@@ -736,11 +738,17 @@ impl Walk<'_> {
         t.str(an::Col::title, title);
         t.str(an::Col::description, description);
         if let Some(v) = value {
-            t.str(an::Col::value, value_text(v).as_deref());
+            let json = v.to_json();
+            // A list or an object groups as its JSON text: serialised once for both columns.
+            let text = match v {
+                Node::Arr(_) | Node::Obj(_) => Some(Cow::Borrowed(json.as_str())),
+                _ => value_text(v),
+            };
+            t.str(an::Col::value, text.as_deref());
             t.str(an::Col::value_type, Some(v.kind()));
             t.f64(an::Col::value_num, v.as_f64());
             t.bool(an::Col::value_bool, v.as_bool());
-            t.str(an::Col::value_json, Some(&v.to_json()));
+            t.str(an::Col::value_json, Some(&json));
         }
         t.list(an::Col::labels, labels.as_deref());
         t.str(an::Col::possible_values, possible_values.as_deref());

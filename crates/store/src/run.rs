@@ -35,10 +35,11 @@ pub struct RunOptions {
     /// Rows per Parquet row group, at most. Every table keeps one row group open while it fills,
     /// so this bounds what a run holds.
     pub row_group_rows: usize,
-    /// Rows per row group of `annotations`, at most. Nearly every query scans that table, and a
-    /// filter pays per row group; but its rows are held back and ordered by key a row group at a
-    /// time (see `Column::cluster`), so this also bounds what that holds.
-    pub annotations_row_group_rows: usize,
+    /// Rows per row group, at most, of a table with a cluster column (`annotations`). Nearly
+    /// every query scans that table, and a filter pays per row group; but its rows are held
+    /// back and ordered a row group at a time (see `Column::cluster`), so this also bounds what
+    /// that holds.
+    pub clustered_row_group_rows: usize,
     /// Bytes per Parquet row group, at most: bounds what each open file buffers.
     pub row_group_bytes: usize,
     /// zstd level of the Parquet pages.
@@ -56,7 +57,7 @@ impl Default for RunOptions {
             row_group_rows: 16 * 1024,
             // Held back and ordered by key before they are written: at 64K rows the 1 GB ingest
             // peaked 78 MB above unordered, at 32K 28 MB; the queries hardly differ.
-            annotations_row_group_rows: 32 * 1024,
+            clustered_row_group_rows: 32 * 1024,
             row_group_bytes: 32 << 20,
             zstd_level: 1,
             // Win rate over 1 GB: 0.25-0.27 s unordered, 0.16-0.18 s ordered on 4,096-row
@@ -69,9 +70,9 @@ impl Default for RunOptions {
 impl RunOptions {
     /// Rows per row group of table `t`, at most.
     pub fn row_group_rows_of(&self, t: Table) -> usize {
-        match t {
-            Table::Annotations => self.annotations_row_group_rows,
-            _ => self.row_group_rows,
+        match t.cluster_column() {
+            Some(_) => self.clustered_row_group_rows,
+            None => self.row_group_rows,
         }
     }
 
@@ -349,11 +350,14 @@ impl Run {
 
     /// Writes the rows still held for `t` (fewer than a row group).
     async fn write_held(&mut self, t: Table) -> Result<(), StoreError> {
-        let rows = self.held[t as usize].take(usize::MAX);
-        match t.cluster_column() {
-            Some(col) if !rows.is_empty() => self.hand_over(t, Rows::Held(rows, col)).await,
-            _ => Ok(()),
+        let Some(col) = t.cluster_column() else {
+            return Ok(());
+        };
+        if self.held[t as usize].rows() == 0 {
+            return Ok(());
         }
+        let rows = self.held[t as usize].take(usize::MAX);
+        self.hand_over(t, Rows::Held(rows, col)).await
     }
 
     async fn hand_over(&mut self, t: Table, rows: Rows) -> Result<(), StoreError> {

@@ -216,7 +216,7 @@ async fn annotation_row_groups_are_ordered_by_key() {
     let root = dir.path().join("ds");
     let json = fixture("task_completed_multithread.json");
     let opts = RunOptions {
-        annotations_row_group_rows: 5,
+        clustered_row_group_rows: 5,
         ..RunOptions::default()
     };
     let mut run = Dataset::begin_run(&root, opts).await.unwrap();
