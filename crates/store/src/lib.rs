@@ -5,8 +5,8 @@
 //! and `quarantine/RUN.jsonl` keeps the records each run rejected.
 //!
 //! Writes go through a [`Run`]: batches of whole tasks stream into Parquet files; at commit, every
-//! earlier row of a task the run carries is removed (upsert by `task_id`), table by table in a
-//! fixed order, and only then is the run added to the manifest. Readers ([`Dataset::table`]) open
+//! earlier row of a task the run carries is removed (upsert by `task_id`), each table commits a
+//! new version, and only then is the run added to the manifest. Readers ([`Dataset::table`]) open
 //! each table at the version the manifest names, so they see a run in every table or in none,
 //! even when a run died half-way; the next run first rolls such tables back.
 //!

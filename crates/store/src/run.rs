@@ -177,34 +177,25 @@ impl Dataset {
         std::fs::create_dir_all(meta.join("quarantine")).map_err(StoreError::io(&meta))?;
         let lock = WriteLock::acquire(&meta)?;
         let manifest = Manifest::load(&root)?.unwrap_or_default();
+        // Each table opens (or is created) on a runtime thread of its own: the Delta log work is
+        // CPU-bound, and on a small input these 17 opens are a good part of the whole run.
+        let opening: Vec<_> = Table::ALL
+            .iter()
+            .map(|&t| {
+                let (root, version) = (root.clone(), manifest.version(t.name()));
+                tokio::spawn(async move { open_for_run(&root, t, version).await })
+            })
+            .collect();
+        let mut opened = Vec::new();
+        for (t, handle) in Table::ALL.iter().zip(opening) {
+            opened.push(joined(*t, handle).await.and_then(|r| r));
+        }
         let mut tables = Vec::new();
-        for t in Table::ALL {
-            let table = match (open_latest(&root, *t).await?, manifest.version(t.name())) {
-                (Some(table), Some(v)) if table.version() > Some(v) => {
-                    table
-                        .restore()
-                        .with_version_to_restore(v)
-                        .await
-                        .map_err(StoreError::delta(*t))?
-                        .0
-                }
-                (Some(table), Some(_)) => table,
-                (None, Some(_)) => {
-                    return Err(StoreError::Manifest {
-                        path: table_path(&root, *t),
-                        reason: "the manifest names this table, but it is gone".into(),
-                    });
-                }
-                (existing, None) => {
-                    if existing.is_some() {
-                        // Created by a run that never completed: nothing in it was ever visible.
-                        let dir = table_path(&root, *t);
-                        std::fs::remove_dir_all(&dir).map_err(StoreError::io(&dir))?;
-                    }
-                    created.push(table_path(&root, *t));
-                    create_table(&root, *t).await?
-                }
-            };
+        for (t, result) in Table::ALL.iter().zip(opened) {
+            let (table, made) = result?;
+            if made {
+                created.push(table_path(&root, *t));
+            }
             tables.push((table, Writer::None));
         }
         Ok(Run {
@@ -225,6 +216,81 @@ impl Dataset {
             committed: false,
             _lock: lock,
         })
+    }
+}
+
+/// Table `t` as a run starts on it: rolled back to the manifest's `version` if a failed run
+/// left it ahead, or made anew (true) when the manifest does not name it yet.
+async fn open_for_run(
+    root: &Path,
+    t: Table,
+    version: Option<u64>,
+) -> Result<(DeltaTable, bool), StoreError> {
+    match (open_latest(root, t).await?, version) {
+        (Some(table), Some(v)) if table.version() > Some(v) => {
+            let restored = table
+                .restore()
+                .with_version_to_restore(v)
+                .await
+                .map_err(StoreError::delta(t))?
+                .0;
+            Ok((restored, false))
+        }
+        (Some(table), Some(_)) => Ok((table, false)),
+        (None, Some(_)) => Err(StoreError::Manifest {
+            path: table_path(root, t),
+            reason: "the manifest names this table, but it is gone".into(),
+        }),
+        (existing, None) => {
+            if existing.is_some() {
+                // Created by a run that never completed: nothing in it was ever visible.
+                let dir = table_path(root, t);
+                std::fs::remove_dir_all(&dir).map_err(StoreError::io(&dir))?;
+            }
+            Ok((create_table(root, t).await?, true))
+        }
+    }
+}
+
+/// Commits `actions` to `table`, returning the table at its new version. Removing files makes
+/// it an overwrite.
+async fn commit_table(
+    t: Table,
+    mut table: DeltaTable,
+    actions: Vec<Action>,
+) -> Result<DeltaTable, StoreError> {
+    let mode = if actions.iter().any(|a| matches!(a, Action::Remove(_))) {
+        SaveMode::Overwrite
+    } else {
+        SaveMode::Append
+    };
+    let snapshot = table.snapshot().map_err(StoreError::delta(t))?;
+    CommitBuilder::default()
+        .with_actions(actions)
+        .build(
+            Some(snapshot),
+            table.log_store(),
+            DeltaOperation::Write {
+                mode,
+                partition_by: None,
+                predicate: None,
+            },
+        )
+        .await
+        .map_err(StoreError::delta(t))?;
+    table.update_state().await.map_err(StoreError::delta(t))?;
+    Ok(table)
+}
+
+/// What a task spawned for table `t` returned: its panic is raised again here, and a
+/// cancellation becomes a store error.
+async fn joined<T>(t: Table, task: JoinHandle<T>) -> Result<T, StoreError> {
+    match task.await {
+        Ok(done) => Ok(done),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(StoreError::delta(t)(DeltaTableError::Generic(
+            e.to_string(),
+        ))),
     }
 }
 
@@ -308,16 +374,7 @@ impl Run {
             let Writer::Busy(write) = std::mem::replace(slot, Writer::None) else {
                 unreachable!()
             };
-            let w = match write.await {
-                Ok(done) => done.map_err(StoreError::delta(t))?,
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(e) => {
-                    return Err(StoreError::delta(t)(DeltaTableError::Generic(
-                        e.to_string(),
-                    )));
-                }
-            };
-            *slot = Writer::Idle(w);
+            *slot = Writer::Idle(joined(t, write).await?.map_err(StoreError::delta(t))?);
         }
         if let Writer::None = slot {
             let w = RecordBatchWriter::for_table(table)
@@ -383,51 +440,62 @@ impl Run {
         if self.segment_len == 0 {
             return Ok(());
         }
+        // Table by table, earlier rows go (their files' other rows are written back) and the open
+        // files close, one at a time so their last row groups are not all in memory at once; the
+        // Delta commits, CPU-bound log work, run side by side. Readers see none of it before the
+        // manifest names the new versions.
+        let mut commits = Vec::new();
+        let mut failed = None;
         for t in Table::ALL.iter().copied() {
-            let removes = self.drop_earlier_rows(t).await?;
-            self.write_held(t).await?;
-            let adds = match self.tables[t as usize].1 {
-                Writer::None => Vec::new(),
-                _ => self
-                    .writer(t)
-                    .await?
-                    .flush()
-                    .await
-                    .map_err(StoreError::delta(t))?,
+            let actions = match self.segment_actions(t).await {
+                Ok(actions) => actions,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
             };
-            if adds.is_empty() && removes.is_empty() {
+            if actions.is_empty() {
                 continue;
             }
-            let mode = if removes.is_empty() {
-                SaveMode::Append
-            } else {
-                SaveMode::Overwrite
-            };
-            let actions: Vec<Action> = adds
-                .into_iter()
-                .map(Action::Add)
-                .chain(removes.into_iter().map(Action::Remove))
-                .collect();
-            let table = &mut self.tables[t as usize].0;
-            let snapshot = table.snapshot().map_err(StoreError::delta(t))?;
-            CommitBuilder::default()
-                .with_actions(actions)
-                .build(
-                    Some(snapshot),
-                    table.log_store(),
-                    DeltaOperation::Write {
-                        mode,
-                        partition_by: None,
-                        predicate: None,
-                    },
-                )
-                .await
-                .map_err(StoreError::delta(t))?;
-            table.update_state().await.map_err(StoreError::delta(t))?;
+            let table = self.tables[t as usize].0.clone();
+            commits.push((t, tokio::spawn(commit_table(t, table, actions))));
+        }
+        // Every commit is waited for, even after a failure, so none outlives the run's lock.
+        for (t, task) in commits {
+            match joined(t, task).await.and_then(|r| r) {
+                Ok(table) => self.tables[t as usize].0 = table,
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         self.segment += 1;
         self.segment_len = 0;
         Ok(())
+    }
+
+    /// What table `t` commits for the segment: the files its writer closed, and the files
+    /// holding earlier rows of the segment's tasks (their other rows written back) to remove.
+    async fn segment_actions(&mut self, t: Table) -> Result<Vec<Action>, StoreError> {
+        let removes = self.drop_earlier_rows(t).await?;
+        self.write_held(t).await?;
+        let adds = match self.tables[t as usize].1 {
+            Writer::None => Vec::new(),
+            _ => self
+                .writer(t)
+                .await?
+                .flush()
+                .await
+                .map_err(StoreError::delta(t))?,
+        };
+        Ok(adds
+            .into_iter()
+            .map(Action::Add)
+            .chain(removes.into_iter().map(Action::Remove))
+            .collect())
     }
 
     /// Finds the committed files of `t` holding rows of the segment's tasks, writes their other
