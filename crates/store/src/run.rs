@@ -186,6 +186,7 @@ impl Dataset {
                 tokio::spawn(async move { open_for_run(&root, t, version).await })
             })
             .collect();
+        // Every open is waited for before an error returns, so none outlives the run's lock.
         let mut opened = Vec::new();
         for (t, handle) in Table::ALL.iter().zip(opening) {
             opened.push(joined(*t, handle).await.and_then(|r| r));
