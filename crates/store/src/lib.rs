@@ -25,6 +25,7 @@
 
 mod cluster;
 mod error;
+mod file;
 mod ids;
 mod lock;
 mod manifest;

@@ -10,7 +10,6 @@ use arrow::record_batch::RecordBatch;
 use deltalake::kernel::transaction::CommitBuilder;
 use deltalake::kernel::{Action, Remove};
 use deltalake::protocol::{DeltaOperation, SaveMode};
-use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake::{DeltaTable, DeltaTableError};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -21,6 +20,7 @@ use taskq_core::Table;
 use tokio::task::JoinHandle;
 
 use crate::cluster::{Held, clustered};
+use crate::file::FileWriter;
 use crate::ids::TaskIds;
 use crate::lock::WriteLock;
 use crate::manifest::{DIR, Manifest, QuarantineEntry, RunRecord};
@@ -122,8 +122,8 @@ enum Rows {
 /// side by side, so Parquet encoding and compression use every core, not the caller's alone.
 enum Writer {
     None,
-    Idle(Box<RecordBatchWriter>),
-    Busy(JoinHandle<Result<Box<RecordBatchWriter>, DeltaTableError>>),
+    Idle(Box<FileWriter>),
+    Busy(JoinHandle<Result<Box<FileWriter>, StoreError>>),
 }
 
 /// An ingest run in progress. Nothing it writes is visible to readers until [`Run::commit`];
@@ -369,20 +369,21 @@ impl Run {
     }
 
     /// The table's writer once its last write is done, made on first use.
-    async fn writer(&mut self, t: Table) -> Result<&mut RecordBatchWriter, StoreError> {
-        let (table, slot) = &mut self.tables[t as usize];
+    async fn writer(&mut self, t: Table) -> Result<&mut FileWriter, StoreError> {
+        let slot = &mut self.tables[t as usize].1;
         if let Writer::Busy(_) = slot {
             let Writer::Busy(write) = std::mem::replace(slot, Writer::None) else {
                 unreachable!()
             };
-            *slot = Writer::Idle(joined(t, write).await?.map_err(StoreError::delta(t))?);
+            *slot = Writer::Idle(joined(t, write).await??);
         }
         if let Writer::None = slot {
-            let w = RecordBatchWriter::for_table(table)
-                .map_err(StoreError::delta(t))?
-                .with_writer_properties(self.opts.writer_properties(t))
-                .with_target_file_size(self.opts.target_file_size);
-            *slot = Writer::Idle(Box::new(w));
+            *slot = Writer::Idle(Box::new(FileWriter::new(
+                &table_path(&self.root, t),
+                t.schema(),
+                self.opts.writer_properties(t),
+                self.opts.target_file_size,
+            )));
         }
         match slot {
             Writer::Idle(w) => Ok(w),
@@ -427,10 +428,14 @@ impl Run {
         *slot = Writer::Busy(tokio::spawn(async move {
             let batch = match rows {
                 Rows::Batch(b) => b,
-                Rows::Held(parts, col) => clustered(&parts, col)
-                    .map_err(|e| DeltaTableError::Generic(format!("ordering a row group: {e}")))?,
+                Rows::Held(parts, col) => {
+                    clustered(&parts, col).map_err(|e| StoreError::Schema {
+                        table: t,
+                        reason: format!("ordering a row group: {e}"),
+                    })?
+                }
             };
-            w.write(batch).await.map(|()| w)
+            w.write(&batch).map(|()| w)
         }));
         Ok(())
     }
@@ -485,12 +490,7 @@ impl Run {
         self.write_held(t).await?;
         let adds = match self.tables[t as usize].1 {
             Writer::None => Vec::new(),
-            _ => self
-                .writer(t)
-                .await?
-                .flush()
-                .await
-                .map_err(StoreError::delta(t))?,
+            _ => self.writer(t).await?.finish()?,
         };
         Ok(adds
             .into_iter()
