@@ -521,48 +521,57 @@ impl Run {
         };
         let mut removes = Vec::new();
         for (path, remove) in files {
-            if !file_has_any(&path, |id| self.in_segment(id))? {
+            let keep = rows_to_keep(&path, |id| !self.in_segment(id))?;
+            if keep.true_count() == keep.len() {
                 continue;
             }
-            let reader = ParquetRecordBatchReaderBuilder::try_new(
-                File::open(&path).map_err(StoreError::io(&path))?,
-            )
-            .and_then(|b| b.build())
-            .map_err(|source| StoreError::Parquet {
-                path: path.clone(),
-                source,
-            })?;
-            for batch in reader {
-                let batch = batch.map_err(|e| StoreError::Parquet {
-                    path: path.clone(),
-                    source: e.into(),
-                })?;
-                let keep: BooleanArray = task_ids(&batch)
-                    .map(|id| Some(!self.in_segment(id)))
-                    .collect();
-                let dropped = keep.len() - keep.true_count();
-                *self.replaced.entry(t).or_default() += dropped as u64;
-                let kept = arrow::compute::filter_record_batch(&batch, &keep).map_err(|e| {
-                    StoreError::Parquet {
-                        path: path.clone(),
-                        source: e.into(),
-                    }
-                })?;
-                if kept.num_rows() > 0 {
-                    // Read back with the file's own schema: cast to the declared one by position.
-                    let kept =
-                        RecordBatch::try_new(t.schema(), kept.columns().to_vec()).map_err(|e| {
-                            StoreError::Schema {
-                                table: t,
-                                reason: e.to_string(),
-                            }
-                        })?;
-                    self.write_behind(t, kept).await?;
-                }
+            *self.replaced.entry(t).or_default() += (keep.len() - keep.true_count()) as u64;
+            // A file whose rows all go is only removed: none of its other columns is read.
+            if keep.true_count() > 0 {
+                self.write_back(t, &path, &keep).await?;
             }
             removes.push(remove);
         }
         Ok(removes)
+    }
+
+    /// Writes the rows of the data file at `path` that `keep` marks back through the table's
+    /// writer.
+    async fn write_back(
+        &mut self,
+        t: Table,
+        path: &Path,
+        keep: &BooleanArray,
+    ) -> Result<(), StoreError> {
+        let parquet_err = |source| StoreError::Parquet {
+            path: path.to_owned(),
+            source,
+        };
+        let reader = ParquetRecordBatchReaderBuilder::try_new(
+            File::open(path).map_err(StoreError::io(path))?,
+        )
+        .and_then(|b| b.build())
+        .map_err(parquet_err)?;
+        let mut offset = 0;
+        for batch in reader {
+            let batch = batch.map_err(|e| parquet_err(e.into()))?;
+            let mask = keep.slice(offset, batch.num_rows());
+            offset += batch.num_rows();
+            let kept = arrow::compute::filter_record_batch(&batch, &mask)
+                .map_err(|e| parquet_err(e.into()))?;
+            if kept.num_rows() > 0 {
+                // Read back with the file's own schema: cast to the declared one by position.
+                let kept =
+                    RecordBatch::try_new(t.schema(), kept.columns().to_vec()).map_err(|e| {
+                        StoreError::Schema {
+                            table: t,
+                            reason: e.to_string(),
+                        }
+                    })?;
+                self.write_behind(t, kept).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Commits every table, then records the run in the manifest: the moment it becomes visible.
@@ -633,9 +642,9 @@ fn task_ids(batch: &RecordBatch) -> impl Iterator<Item = &str> {
     (0..col.len()).map(move |i| col.value(i))
 }
 
-/// Whether the data file at `path` holds a row whose task id is `wanted`; reads only its
+/// Per row of the data file at `path`, whether `keep` holds for its task id; reads only the
 /// `task_id` column.
-fn file_has_any(path: &Path, wanted: impl Fn(&str) -> bool) -> Result<bool, StoreError> {
+fn rows_to_keep(path: &Path, keep: impl Fn(&str) -> bool) -> Result<BooleanArray, StoreError> {
     let parquet_err = |source| StoreError::Parquet {
         path: path.to_owned(),
         source,
@@ -645,14 +654,12 @@ fn file_has_any(path: &Path, wanted: impl Fn(&str) -> bool) -> Result<bool, Stor
             .map_err(parquet_err)?;
     let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
     let reader = builder.with_projection(mask).build().map_err(parquet_err)?;
+    let mut rows = arrow::array::BooleanBuilder::new();
     for batch in reader {
-        let batch = batch.map_err(|e| StoreError::Parquet {
-            path: path.to_owned(),
-            source: e.into(),
-        })?;
-        if task_ids(&batch).any(&wanted) {
-            return Ok(true);
+        let batch = batch.map_err(|e| parquet_err(e.into()))?;
+        for id in task_ids(&batch) {
+            rows.append_value(keep(id));
         }
     }
-    Ok(false)
+    Ok(rows.finish())
 }

@@ -119,6 +119,37 @@ async fn a_task_written_again_replaces_its_rows_in_every_table() {
     assert_eq!(ds.manifest().runs[2].tasks, 1);
 }
 
+/// A file holding rows of a re-ingested task and of others: the others' rows are written back,
+/// and only the re-ingested task's earlier rows go.
+#[tokio::test]
+async fn re_ingesting_one_task_keeps_the_rows_of_the_others_in_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let one = fixture("task_completed_multithread.json").replace('\n', "");
+    let other = fixture("task_all_scopes.json").replace('\n', "");
+    ingest(&root, &one).await;
+    let alone = counts(&root).await;
+    let dir2 = tempfile::tempdir().unwrap();
+    let both_root = dir2.path().join("ds");
+    ingest(&both_root, &format!("{one}\n{other}\n")).await;
+    let both = counts(&both_root).await;
+    assert!(
+        count(&both, Table::Annotations) > count(&alone, Table::Annotations),
+        "both tasks have annotations"
+    );
+    let mut run = Dataset::begin_run(&both_root, RunOptions::default())
+        .await
+        .unwrap();
+    for b in batches(&one) {
+        run.write(b).await.unwrap();
+    }
+    let summary = run.commit().await.unwrap();
+    assert_eq!(counts(&both_root).await, both);
+    // What went is exactly the re-ingested task's earlier rows.
+    let earlier: Vec<(Table, u64)> = alone.into_iter().filter(|(_, n)| *n > 0).collect();
+    assert_eq!(summary.replaced, earlier);
+}
+
 #[tokio::test]
 async fn one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over() {
     let dir = tempfile::tempdir().unwrap();
