@@ -284,6 +284,14 @@ mod tests {
         ]))
     }
 
+    /// A writer into `dir` with row groups of `group_rows` rows.
+    fn writer(dir: &Path, group_rows: usize, target_size: u64) -> FileWriter {
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(group_rows))
+            .build();
+        FileWriter::new(dir, schema(), props, target_size)
+    }
+
     fn stats_of(add: &Add) -> Value {
         serde_json::from_str(add.stats.as_deref().unwrap()).unwrap()
     }
@@ -291,10 +299,7 @@ mod tests {
     #[test]
     fn a_file_carries_bounds_over_all_its_row_groups() {
         let dir = tempfile::tempdir().unwrap();
-        let props = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(4))
-            .build();
-        let mut w = FileWriter::new(dir.path(), schema(), props, u64::MAX);
+        let mut w = writer(dir.path(), 4, u64::MAX);
         w.write(&batch(&schema(), 0..10)).unwrap();
         let adds = w.finish().unwrap();
         assert_eq!(adds.len(), 1);
@@ -336,10 +341,7 @@ mod tests {
     #[test]
     fn files_roll_past_the_target_size_and_each_is_added_once() {
         let dir = tempfile::tempdir().unwrap();
-        let props = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(5))
-            .build();
-        let mut w = FileWriter::new(dir.path(), schema(), props, 1);
+        let mut w = writer(dir.path(), 5, 1);
         for start in [0, 5, 10] {
             w.write(&batch(&schema(), start..start + 5)).unwrap();
         }
