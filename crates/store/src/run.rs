@@ -428,12 +428,11 @@ impl Run {
         *slot = Writer::Busy(tokio::spawn(async move {
             let batch = match rows {
                 Rows::Batch(b) => b,
-                Rows::Held(parts, col) => {
-                    clustered(&parts, col).map_err(|e| StoreError::Schema {
-                        table: t,
-                        reason: format!("ordering a row group: {e}"),
-                    })?
-                }
+                Rows::Held(parts, col) => clustered(&parts, col).map_err(|e| {
+                    StoreError::delta(t)(DeltaTableError::Generic(format!(
+                        "ordering a row group: {e}"
+                    )))
+                })?,
             };
             w.write(&batch).map(|()| w)
         }));
