@@ -47,4 +47,15 @@ impl StoreError {
         let path = path.into();
         move |source| StoreError::Io { path, source }
     }
+
+    /// A Parquet (or Arrow, on the way to or from Parquet) error about the file at `path`.
+    pub(crate) fn parquet<E: Into<parquet::errors::ParquetError>>(
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(E) -> StoreError {
+        let path = path.into();
+        move |e| StoreError::Parquet {
+            path,
+            source: e.into(),
+        }
+    }
 }

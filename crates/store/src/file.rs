@@ -69,14 +69,12 @@ impl FileWriter {
                     self.schema.clone(),
                     Some(self.props.clone()),
                 )
-                .map_err(|source| StoreError::Parquet { path, source })?;
+                .map_err(StoreError::parquet(path))?;
                 self.open.insert((name, w))
             }
         };
-        w.write(batch).map_err(|source| StoreError::Parquet {
-            path: self.dir.join(&*name),
-            source,
-        })?;
+        w.write(batch)
+            .map_err(StoreError::parquet(self.dir.join(&*name)))?;
         if w.bytes_written() + w.in_progress_size() >= self.target_size {
             self.close_open()?;
         }
@@ -94,11 +92,7 @@ impl FileWriter {
             return Ok(());
         };
         let path = self.dir.join(&name);
-        let parquet_err = |source| StoreError::Parquet {
-            path: path.clone(),
-            source,
-        };
-        let meta = w.close().map_err(parquet_err)?;
+        let meta = w.close().map_err(StoreError::parquet(&path))?;
         let size = std::fs::metadata(&path)
             .map_err(StoreError::io(&path))?
             .len();

@@ -542,22 +542,18 @@ impl Run {
         path: &Path,
         keep: &BooleanArray,
     ) -> Result<(), StoreError> {
-        let parquet_err = |source| StoreError::Parquet {
-            path: path.to_owned(),
-            source,
-        };
         let reader = ParquetRecordBatchReaderBuilder::try_new(
             File::open(path).map_err(StoreError::io(path))?,
         )
         .and_then(|b| b.build())
-        .map_err(parquet_err)?;
+        .map_err(StoreError::parquet(path))?;
         let mut offset = 0;
         for batch in reader {
-            let batch = batch.map_err(|e| parquet_err(e.into()))?;
+            let batch = batch.map_err(StoreError::parquet(path))?;
             let mask = keep.slice(offset, batch.num_rows());
             offset += batch.num_rows();
             let kept = arrow::compute::filter_record_batch(&batch, &mask)
-                .map_err(|e| parquet_err(e.into()))?;
+                .map_err(StoreError::parquet(path))?;
             if kept.num_rows() > 0 {
                 // Read back with the file's own schema: cast to the declared one by position.
                 let kept =
@@ -644,18 +640,17 @@ fn task_ids(batch: &RecordBatch) -> impl Iterator<Item = &str> {
 /// Per row of the data file at `path`, whether `keep` holds for its task id; reads only the
 /// `task_id` column.
 fn rows_to_keep(path: &Path, keep: impl Fn(&str) -> bool) -> Result<BooleanArray, StoreError> {
-    let parquet_err = |source| StoreError::Parquet {
-        path: path.to_owned(),
-        source,
-    };
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(File::open(path).map_err(StoreError::io(path))?)
-            .map_err(parquet_err)?;
+            .map_err(StoreError::parquet(path))?;
     let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
-    let reader = builder.with_projection(mask).build().map_err(parquet_err)?;
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(StoreError::parquet(path))?;
     let mut rows = arrow::array::BooleanBuilder::new();
     for batch in reader {
-        let batch = batch.map_err(|e| parquet_err(e.into()))?;
+        let batch = batch.map_err(StoreError::parquet(path))?;
         for id in task_ids(&batch) {
             rows.append_value(keep(id));
         }
