@@ -163,14 +163,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 (None, None) => bail!("give the SQL, or --file FILE"),
             };
             let ds = dataset::for_reading(dataset.dataset).await?;
-            let result = Session::open(ds.dataset().clone()).sql(&query).await?;
+            let session = Session::open(ds.dataset().clone());
             match output {
                 Some(path) => {
-                    let mut f = std::io::BufWriter::new(
+                    let f = std::io::BufWriter::new(
                         std::fs::File::create(&path)
                             .with_context(|| format!("{}", path.display()))?,
                     );
-                    result.write(format, &mut f)?;
+                    // Rows go out as they come: a query that fails part way leaves no half file.
+                    if let Err(e) = session.sql_to(&query, format, f).await {
+                        let _ = std::fs::remove_file(&path);
+                        return Err(e.into());
+                    }
                 }
                 None => {
                     if format == Format::Parquet
@@ -180,7 +184,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             "Parquet is binary: name a file with --output, or redirect standard output"
                         );
                     }
-                    result.write(format, &mut std::io::BufWriter::new(std::io::stdout()))?;
+                    let out = std::io::BufWriter::new(std::io::stdout());
+                    session.sql_to(&query, format, out).await?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -427,6 +427,29 @@ fn output_formats() {
     );
 }
 
+/// Rows are written as the query makes them, so a query can fail after its output began: then
+/// no half-written `--output` file is left behind.
+#[test]
+fn a_query_failing_part_way_leaves_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The second batch of 8,192 rows divides by zero.
+    let q = "SELECT 10 / (value - 9000) AS x FROM generate_series(1, 10000) AS t(value)";
+    for format in ["csv", "parquet", "table"] {
+        let o = taskq(d, &["sql", q, "--format", format, "--output", "x.out"]);
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        assert!(text(&o.stderr).contains("Divide by zero"), "{format}");
+        assert!(!d.join("x.out").exists(), "{format}");
+    }
+    let q = "SELECT value FROM generate_series(1, 10000) AS t(value)";
+    ok(&taskq(
+        d,
+        &["sql", q, "--format", "csv", "--output", "x.out"],
+    ));
+    let csv = std::fs::read_to_string(d.join("x.out")).unwrap();
+    assert_eq!(csv.lines().count(), 10_001);
+}
+
 #[test]
 fn no_dataset_means_the_built_in_sample_but_a_named_one_must_exist() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! Query results as a table, CSV, JSON, NDJSON or Parquet.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::error::ArrowError;
@@ -44,31 +44,162 @@ impl Format {
     }
 }
 
-/// Writes `batches` (all of `schema`) to `out` in `format`. An I/O error comes back as
-/// [`QueryError::Io`] whatever the format writer made of it, so a closed pipe stays recognisable.
+/// Writes `batches` (all of `schema`) to `out` in `format`.
 pub fn write<W: Write + Send>(
     schema: &SchemaRef,
     batches: &[RecordBatch],
     format: Format,
     out: &mut W,
 ) -> Result<(), QueryError> {
-    let mut tracked = Tracked {
-        inner: out,
-        error: None,
-    };
-    match write_format(schema, batches, format, &mut tracked) {
-        Err(e) => Err(tracked.error.map(QueryError::Io).unwrap_or(e)),
-        ok => ok,
+    let mut w = ResultWriter::new(schema, format, out)?;
+    for b in batches {
+        w.write(b)?;
+    }
+    w.finish()
+}
+
+/// Writes a result in one format batch by batch, so a result need not be held whole: every
+/// format but the boxed table, which sizes its columns from all the rows, writes each batch as
+/// it comes. An I/O error comes back as [`QueryError::Io`] whatever the format writer made of
+/// it, so a closed pipe stays recognisable.
+pub(crate) struct ResultWriter<W: Write + Send> {
+    format: Format,
+    sink: Sink<W>,
+    io_error: Arc<Mutex<Option<std::io::Error>>>,
+}
+
+enum Sink<W: Write + Send> {
+    Table(SchemaRef, Vec<RecordBatch>, Tracked<W>),
+    /// The schema, for the header of a result without rows.
+    Csv(arrow::csv::Writer<Tracked<W>>, Option<SchemaRef>),
+    Json(arrow::json::Writer<Tracked<W>, JsonArray>),
+    Ndjson(arrow::json::Writer<Tracked<W>, LineDelimited>),
+    Parquet(ArrowWriter<Tracked<W>>),
+}
+
+impl<W: Write + Send> ResultWriter<W> {
+    pub(crate) fn new(schema: &SchemaRef, format: Format, out: W) -> Result<Self, QueryError> {
+        let io_error = Arc::default();
+        let out = Tracked {
+            inner: out,
+            error: Arc::clone(&io_error),
+        };
+        let sink = match format {
+            Format::Table => Sink::Table(schema.clone(), Vec::new(), out),
+            Format::Csv => Sink::Csv(
+                arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(out),
+                Some(schema.clone()),
+            ),
+            Format::Json => Sink::Json(json_writer(out)),
+            Format::Ndjson => Sink::Ndjson(json_writer(out)),
+            Format::Parquet => {
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+                    .build();
+                Sink::Parquet(
+                    ArrowWriter::try_new(out, schema.clone(), Some(props))
+                        .map_err(|e| output_error(format, e.into()))?,
+                )
+            }
+        };
+        Ok(ResultWriter {
+            format,
+            sink,
+            io_error,
+        })
+    }
+
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), QueryError> {
+        let written = match &mut self.sink {
+            Sink::Table(_, batches, _) => {
+                batches.push(batch.clone());
+                Ok(())
+            }
+            Sink::Csv(w, header_only) => {
+                *header_only = None;
+                plain_strings(batch).and_then(|b| w.write(&b))
+            }
+            Sink::Json(w) => plain_strings(batch).and_then(|b| w.write(&b)),
+            Sink::Ndjson(w) => plain_strings(batch).and_then(|b| w.write(&b)),
+            Sink::Parquet(w) => w.write(batch).map_err(ArrowError::from),
+        };
+        written.map_err(|e| self.failed(e))
+    }
+
+    /// Ends the output (a JSON array's closing bracket, a Parquet footer) and flushes it.
+    pub(crate) fn finish(self) -> Result<(), QueryError> {
+        let ResultWriter {
+            format,
+            sink,
+            io_error,
+        } = self;
+        let failed = |e: QueryError| prefer_io(&io_error, e);
+        let wrap = |e: ArrowError| failed(output_error(format, e));
+        let mut out = match sink {
+            Sink::Table(schema, batches, mut out) => {
+                let table =
+                    arrow::util::pretty::pretty_format_batches_with_schema(schema, &batches)
+                        .map_err(wrap)?;
+                writeln!(out, "{table}").map_err(|e| failed(e.into()))?;
+                out
+            }
+            Sink::Csv(mut w, header_only) => {
+                if let Some(schema) = header_only {
+                    w.write(&RecordBatch::new_empty(schema)).map_err(wrap)?;
+                }
+                w.into_inner()
+            }
+            Sink::Json(mut w) => {
+                w.finish().map_err(wrap)?;
+                let mut out = w.into_inner();
+                writeln!(out).map_err(|e| failed(e.into()))?;
+                out
+            }
+            Sink::Ndjson(mut w) => {
+                w.finish().map_err(wrap)?;
+                w.into_inner()
+            }
+            Sink::Parquet(w) => w.into_inner().map_err(|e| wrap(e.into()))?,
+        };
+        out.flush().map_err(|e| failed(e.into()))
+    }
+
+    fn failed(&self, e: ArrowError) -> QueryError {
+        prefer_io(&self.io_error, output_error(self.format, e))
     }
 }
 
-/// Remembers the first I/O error its writer hit.
-struct Tracked<'a, W> {
-    inner: &'a mut W,
-    error: Option<std::io::Error>,
+/// The I/O error the output hit, if it hit one, rather than what a format writer made of it.
+fn prefer_io(io_error: &Mutex<Option<std::io::Error>>, e: QueryError) -> QueryError {
+    match io_error.lock().map(|mut slot| slot.take()) {
+        Ok(Some(io)) => QueryError::Io(io),
+        _ => e,
+    }
 }
 
-impl<W: Write> Write for Tracked<'_, W> {
+fn output_error(format: Format, source: ArrowError) -> QueryError {
+    QueryError::Output {
+        format: format.name(),
+        source,
+    }
+}
+
+/// JSON objects with every column, nulls included, so each row has the same keys.
+fn json_writer<W: Write, F: JsonFormat>(out: W) -> arrow::json::Writer<W, F> {
+    arrow::json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, F>(out)
+}
+
+/// Remembers the first I/O error its writer hit.
+struct Tracked<W> {
+    inner: W,
+    error: Arc<Mutex<Option<std::io::Error>>>,
+}
+
+impl<W: Write> Write for Tracked<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.inner.write(buf).inspect_err(|e| self.remember(e))
     }
@@ -78,77 +209,14 @@ impl<W: Write> Write for Tracked<'_, W> {
     }
 }
 
-impl<W> Tracked<'_, W> {
-    fn remember(&mut self, e: &std::io::Error) {
-        if self.error.is_none() {
-            self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+impl<W> Tracked<W> {
+    fn remember(&self, e: &std::io::Error) {
+        if let Ok(mut slot) = self.error.lock()
+            && slot.is_none()
+        {
+            *slot = Some(std::io::Error::new(e.kind(), e.to_string()));
         }
     }
-}
-
-fn write_format<W: Write + Send>(
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-    format: Format,
-    out: &mut W,
-) -> Result<(), QueryError> {
-    let wrap = |source: ArrowError| QueryError::Output {
-        format: format.name(),
-        source,
-    };
-    match format {
-        Format::Table => {
-            let table =
-                arrow::util::pretty::pretty_format_batches_with_schema(schema.clone(), batches)
-                    .map_err(wrap)?;
-            writeln!(out, "{table}")?;
-        }
-        Format::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(&mut *out);
-            if batches.is_empty() {
-                w.write(&RecordBatch::new_empty(schema.clone()))
-                    .map_err(wrap)?;
-            }
-            for b in batches {
-                w.write(&plain_strings(b).map_err(wrap)?).map_err(wrap)?;
-            }
-        }
-        Format::Json => {
-            write_json::<JsonArray>(batches, &mut *out).map_err(wrap)?;
-            writeln!(out)?;
-        }
-        Format::Ndjson => write_json::<LineDelimited>(batches, &mut *out).map_err(wrap)?,
-        Format::Parquet => {
-            let props = parquet::file::properties::WriterProperties::builder()
-                .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
-                .build();
-            let parquet_err = |e: parquet::errors::ParquetError| wrap(e.into());
-            let mut w = ArrowWriter::try_new(&mut *out, schema.clone(), Some(props))
-                .map_err(parquet_err)?;
-            for b in batches {
-                w.write(b).map_err(parquet_err)?;
-            }
-            w.close().map_err(parquet_err)?;
-        }
-    }
-    out.flush()?;
-    Ok(())
-}
-
-/// JSON objects with every column, nulls included, so each row has the same keys.
-fn write_json<F: JsonFormat>(
-    batches: &[RecordBatch],
-    out: &mut impl Write,
-) -> Result<(), ArrowError> {
-    let mut w = arrow::json::WriterBuilder::new()
-        .with_explicit_nulls(true)
-        .build::<_, F>(out);
-    for b in batches {
-        w.write(&plain_strings(b)?)?;
-    }
-    w.finish()
 }
 
 /// `batch` with its string views gathered into plain strings, in row order. A view of more than

@@ -9,8 +9,8 @@
 //! use taskq_store::Dataset;
 //!
 //! let session = Session::open(Dataset::open("taskq-data".as_ref())?);
-//! let result = session.sql("SELECT key, value, count(*) FROM annotations GROUP BY 1, 2").await?;
-//! result.write(Format::Csv, &mut std::io::stdout())?;
+//! let sql = "SELECT key, value, count(*) FROM annotations GROUP BY 1, 2";
+//! session.sql_to(sql, Format::Csv, std::io::stdout()).await?;
 //! # Ok(()) }
 //! ```
 
@@ -23,9 +23,12 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::DFParserBuilder;
+use futures::StreamExt;
 use taskq_store::Dataset;
+
+use format::ResultWriter;
 
 pub use error::QueryError;
 pub use format::Format;
@@ -65,6 +68,34 @@ impl Session {
     /// The ones before it may only change the session (`SET datafusion.…`, `CREATE VIEW`):
     /// a query there is refused rather than run for rows nobody sees.
     pub async fn sql(&self, sql: &str) -> Result<QueryResult, QueryError> {
+        let df = self.last_statement(sql).await?;
+        let schema = SchemaRef::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok(QueryResult { schema, batches })
+    }
+
+    /// Runs SQL statements as [`Session::sql`] does and writes the rows of the last one to
+    /// `out` in `format` as they come: a large result is never held whole (but as a boxed
+    /// table), and formatting goes on while the query still runs. A query that fails part way
+    /// may have written some rows.
+    pub async fn sql_to<W: std::io::Write + Send>(
+        &self,
+        sql: &str,
+        format: Format,
+        out: W,
+    ) -> Result<(), QueryError> {
+        let df = self.last_statement(sql).await?;
+        let schema = SchemaRef::new(df.schema().as_arrow().clone());
+        let mut batches = df.execute_stream().await?;
+        let mut w = ResultWriter::new(&schema, format, out)?;
+        while let Some(batch) = batches.next().await {
+            w.write(&batch?)?;
+        }
+        w.finish()
+    }
+
+    /// Runs every statement of `sql` but the last, and plans the last.
+    async fn last_statement(&self, sql: &str) -> Result<DataFrame, QueryError> {
         let state = self.ctx.state();
         let options = state.config().options();
         let dialect = datafusion::sql::sqlparser::dialect::dialect_from_str(
@@ -92,10 +123,7 @@ impl Session {
             self.ctx.execute_logical_plan(plan).await?.collect().await?;
         }
         let plan = self.ctx.state().statement_to_plan(last).await?;
-        let df = self.ctx.execute_logical_plan(plan).await?;
-        let schema = SchemaRef::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
-        Ok(QueryResult { schema, batches })
+        Ok(self.ctx.execute_logical_plan(plan).await?)
     }
 }
 
