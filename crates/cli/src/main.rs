@@ -111,10 +111,28 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("taskq: error: {e:#}");
+            eprintln!("taskq: error: {}", report(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, joined by `: `, each cause only where the text before it does not
+/// already say it: DataFusion's and arrow's messages carry their causes' text, so printing the
+/// whole chain repeated a SQL error's list of valid fields up to four times.
+fn report(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let said = cause.to_string();
+        if text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

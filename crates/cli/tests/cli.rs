@@ -427,6 +427,29 @@ fn output_formats() {
     );
 }
 
+/// Regression: errors were printed with every cause in turn, and DataFusion's messages already
+/// hold their causes' text: a misspelt column listed the valid fields four times.
+#[test]
+fn an_error_says_each_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = taskq(d, &["sql", "SELECT nope FROM tasks"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("Valid fields are").count(), 1, "{err}");
+    assert!(err.contains("No field named nope"), "{err}");
+    let o = taskq(
+        d,
+        &["sql", "SELECT labels FROM annotations", "--format", "csv"],
+    );
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("not supported in CSV").count(), 1, "{err}");
+    assert!(err.contains("writing csv output"), "{err}");
+    let o = taskq(d, &["sql", "--file", "missing.sql"]);
+    let err = text(&o.stderr);
+    assert!(err.contains("reading missing.sql: "), "{err}");
+}
+
 /// Rows are written as the query makes them, so a query can fail after its output began: then
 /// no half-written `--output` file is left behind.
 #[test]
