@@ -3,12 +3,17 @@
 //! `serde_json::Value` costs one allocation per string and a hashed, insertion-ordered map per
 //! object; for task JSON that was a third of the ingest time. Here strings without escapes borrow
 //! the input, everything else lives in a [`Bump`] that is reset between records, and objects are
-//! slices of pairs searched linearly (task objects have a handful of keys). Parsing, number
-//! handling, the depth limit and error messages are serde_json's; serialising a tree gives exactly
-//! the text `serde_json::Value::to_string` gave (duplicate keys too: first position, last value).
-//! Secrets are redacted while parsing, so no tree ever holds one.
+//! slices of pairs searched linearly (task objects have a handful of keys). Serialising a tree
+//! gives exactly the text `serde_json::Value::to_string` gave (duplicate keys too: first position,
+//! last value). Secrets are redacted while parsing, so no tree ever holds one.
+//!
+//! sonic-rs (SIMD) parses a record first, through the same visitor; serde_json stays the
+//! reference. A record sonic-rs refuses is parsed again by serde_json, so errors are serde_json's
+//! words, and anything serde_json takes is taken. sonic-rs reads `-0` and `-0.0` as positive zero;
+//! a record with a zero float and a `-0` in its text is parsed by serde_json instead. Nesting is
+//! held to serde_json's limit (sonic-rs allows twice as deep).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
@@ -173,11 +178,24 @@ where
 
 /// Parses one JSON text into a tree that borrows `input` and `arena`.
 pub(crate) fn parse<'a>(input: &'a [u8], arena: &'a Bump) -> Result<Node<'a>, serde_json::Error> {
-    let ctx = Ctx {
-        arena,
-        items: RefCell::default(),
-        members: RefCell::default(),
-    };
+    let ctx = Ctx::new(arena);
+    let mut de = sonic_rs::Deserializer::from_slice(input);
+    let parsed = NodeSeed(&ctx).deserialize(&mut de).and_then(|node| {
+        de.end()?;
+        Ok(node)
+    });
+    match parsed {
+        Ok(node) if !(ctx.zero_float.get() && may_hold_negative_zero(input)) => Ok(node),
+        _ => parse_with_serde_json(input, arena),
+    }
+}
+
+/// The reference parser: slower, and the one whose errors users see.
+fn parse_with_serde_json<'a>(
+    input: &'a [u8],
+    arena: &'a Bump,
+) -> Result<Node<'a>, serde_json::Error> {
+    let ctx = Ctx::new(arena);
     // Checking UTF-8 once lets serde_json skip the check per string; an invalid input goes
     // through the byte reader, which reports where it breaks.
     match std::str::from_utf8(input) {
@@ -196,12 +214,63 @@ pub(crate) fn parse<'a>(input: &'a [u8], arena: &'a Bump) -> Result<Node<'a>, se
     }
 }
 
+/// Whether the text may hold a negative zero: `-0` not followed, after a decimal point and
+/// zeros, by a non-zero digit. Dates (`-05`) and numbers like `-0.5` do not count; text in
+/// strings may, which only costs a second parse.
+fn may_hold_negative_zero(input: &[u8]) -> bool {
+    input.windows(2).enumerate().any(|(i, pair)| {
+        if pair != b"-0" {
+            return false;
+        }
+        let mut rest = &input[i + 2..];
+        if let [b'.', after @ ..] = rest {
+            rest = after;
+            while let [b'0', after @ ..] = rest {
+                rest = after;
+            }
+        }
+        !matches!(rest.first(), Some(b'1'..=b'9'))
+    })
+}
+
 /// The arena and two stacks shared by the whole parse: a container's children are gathered on
 /// a stack and copied into the arena once, at their exact count.
 struct Ctx<'a> {
     arena: &'a Bump,
     items: RefCell<Vec<Node<'a>>>,
     members: RefCell<Vec<(&'a str, Node<'a>)>>,
+    /// A float equal to positive zero was read (see [`may_hold_negative_zero`]).
+    zero_float: Cell<bool>,
+    /// Arrays and objects open around the value being read.
+    depth: Cell<usize>,
+}
+
+/// The most arrays and objects serde_json reads nested in one another.
+const MAX_DEPTH: usize = 127;
+
+impl<'a> Ctx<'a> {
+    fn new(arena: &'a Bump) -> Self {
+        Ctx {
+            arena,
+            items: RefCell::default(),
+            members: RefCell::default(),
+            zero_float: Cell::new(false),
+            depth: Cell::new(0),
+        }
+    }
+
+    fn enter<E: serde::de::Error>(&self) -> Result<(), E> {
+        let depth = self.depth.get() + 1;
+        if depth > MAX_DEPTH {
+            return Err(E::custom("recursion limit exceeded"));
+        }
+        self.depth.set(depth);
+        Ok(())
+    }
+
+    fn leave(&self) {
+        self.depth.set(self.depth.get() - 1);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -267,6 +336,9 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<Node<'a>, E> {
+        if v == 0.0 && v.is_sign_positive() {
+            self.0.zero_float.set(true);
+        }
         Ok(Node::Num(Num::Float(v)))
     }
 
@@ -288,10 +360,12 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
         let ctx = self.0;
+        ctx.enter()?;
         let start = ctx.items.borrow().len();
         while let Some(item) = seq.next_element_seed(self)? {
             ctx.items.borrow_mut().push(item);
         }
+        ctx.leave();
         let mut items = ctx.items.borrow_mut();
         let slice = ctx.arena.alloc_slice_copy(&items[start..]);
         items.truncate(start);
@@ -300,6 +374,7 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
         let ctx = self.0;
+        ctx.enter()?;
         let start = ctx.members.borrow().len();
         // Duplicate keys are looked for by a scan while the object is small, by a hash index
         // once it is not, so a huge object stays linear.
@@ -336,6 +411,7 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
                 None => members.push((key, value)),
             }
         }
+        ctx.leave();
         let mut members = ctx.members.borrow_mut();
         let slice = ctx.arena.alloc_slice_copy(&members[start..]);
         members.truncate(start);
@@ -398,6 +474,164 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert_eq!(ours, theirs);
+        }
+    }
+
+    /// Both parsers' answers, as text that tells `-0.0` from `0.0`, or their errors.
+    fn both(text: &[u8]) -> (Result<String, String>, Result<String, String>) {
+        let show = |r: Result<Node, serde_json::Error>| {
+            r.map(|n| format!("{n:?} {}", n.to_json()))
+                .map_err(|e| e.to_string())
+        };
+        let (a, b) = (Bump::new(), Bump::new());
+        (show(parse(text, &a)), show(parse_with_serde_json(text, &b)))
+    }
+
+    /// A small deterministic generator, so a failure names an input that can be made again.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn parses_as_serde_json_does() {
+        let mut texts: Vec<Vec<u8>> = [
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "NaN",
+            "[1,]",
+            "{\"a\":1,}",
+            "[1 2]",
+            "{\"a\" 1}",
+            "tru",
+            "true x",
+            "{\"a\":1}{}",
+            "\u{feff}1",
+            " \t\n\r1\r\n",
+            "\"a\u{1}b\"",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\uD83D\\uDE00\"",
+            "\"\\u0000\"",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "-1e-400",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "123456789012345678901234567890",
+            "2.2250738585072011e-308",
+            "4.9e-324",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+            "9007199254740993.0",
+            "1.00000000000000011102230246251565404236316680908203125",
+            "-0",
+            "-0.0",
+            "-0.000e5",
+            "-0e-3",
+            "[0.0,\"2026-05-03\"]",
+            "{\"t\":0.0,\"d\":-0.5}",
+            "{\"t\":0.0,\"z\":\"UTC-0\"}",
+        ]
+        .iter()
+        .map(|t| t.as_bytes().to_vec())
+        .collect();
+        texts.push(b"\"\xff\"".to_vec());
+        for depth in [MAX_DEPTH, MAX_DEPTH + 1, 200] {
+            texts.push(format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into_bytes());
+            let object = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            texts.push(object.into_bytes());
+        }
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/fixtures");
+        for entry in std::fs::read_dir(fixtures).unwrap() {
+            texts.push(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..100_000 {
+            // Numbers: sign, 1 to 25 digits, a decimal point anywhere, an exponent or none.
+            let digits = 1 + rng.below(25);
+            let mut text: String = (0..digits)
+                .map(|_| char::from(b'0' + rng.below(10) as u8))
+                .collect();
+            if text.len() > 1 && text.starts_with('0') && rng.below(4) > 0 {
+                text.replace_range(..1, "7");
+            }
+            let dot = rng.below(digits + 1);
+            if dot > 0 && dot < digits {
+                text.insert(dot, '.');
+            }
+            if rng.below(2) == 0 {
+                text.insert(0, '-');
+            }
+            if rng.below(2) == 0 {
+                text.push_str(&format!("e{}", rng.below(680) as i64 - 350));
+            }
+            texts.push(text.into_bytes());
+        }
+        let pieces = [
+            "a",
+            "\\n",
+            "\\\"",
+            "\\\\",
+            "\\u0041",
+            "\\ud83d\\ude00",
+            "\\ud800",
+            "\\udc00",
+            "\u{1}",
+            "\u{7f}",
+            "é",
+            "😀",
+            "\\/",
+            "\\b",
+            "\\x",
+            "\\u12",
+            "\t",
+            "\"",
+            "\\uD834\\uDD1E",
+            "-0",
+            ".0",
+        ];
+        for _ in 0..50_000 {
+            // Strings of escapes, valid and not, as values and as keys.
+            let text: String = (0..rng.below(12))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            texts.push(format!("\"{text}\"").into_bytes());
+            texts.push(format!("{{\"{text}\":-0,\"k\":0.0}}").into_bytes());
+        }
+        for text in texts {
+            let (ours, reference) = both(&text);
+            assert_eq!(ours, reference, "{}", String::from_utf8_lossy(&text));
+        }
+    }
+
+    #[test]
+    fn negative_zero_stays_negative() {
+        let arena = Bump::new();
+        let node = parse(b"[-0, -0.0, -0.00e5, 0.0, 0]", &arena).unwrap();
+        assert_eq!(node.to_json(), "[-0.0,-0.0,-0.0,0.0,0]");
+        for (text, may) in [
+            (&b"-0"[..], true),
+            (b"-0.000", true),
+            (b"-0e3", true),
+            (b"{\"z\":\"UTC-0\"}", true),
+            (b"-0.5", false),
+            (b"-0.005", false),
+            (b"\"2026-05-03\"", false),
+            (b"-1", false),
+        ] {
+            assert_eq!(may_hold_negative_zero(text), may, "{:?}", text);
         }
     }
 
