@@ -319,3 +319,70 @@ async fn annotation_row_groups_are_ordered_by_key() {
             .collect()
     }
 }
+
+/// In annotations, ordered by key, the plain text columns are cut into pages of about
+/// `clustered_text_page_bytes`, so a key's rows share a page with only a little of a
+/// neighbouring key's long texts; other columns are not cut by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn annotation_text_columns_get_small_pages() {
+    use parquet::column::page::Page;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    /// Data page sizes of column `name` in the first annotations row group, under `opts`.
+    async fn data_pages(opts: RunOptions, names: &[&str]) -> Vec<Vec<usize>> {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ds");
+        let mut run = Dataset::begin_run(&root, opts).await.unwrap();
+        for b in batches(&fixture("task_completed_multithread.json")) {
+            run.write(b).await.unwrap();
+        }
+        run.commit().await.unwrap();
+        let file = std::fs::read_dir(root.join("annotations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .unwrap();
+        let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+        let group = reader.get_row_group(0).unwrap();
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        let sizes = |name: &&str| {
+            let i = (0..schema.num_columns())
+                .find(|&i| schema.column(i).path().string() == *name)
+                .unwrap();
+            let mut pages = group.get_column_page_reader(i).unwrap();
+            let mut sizes = Vec::new();
+            while let Some(page) = pages.get_next_page().unwrap() {
+                if let Page::DataPage { buf, .. } | Page::DataPageV2 { buf, .. } = page {
+                    sizes.push(buf.len());
+                }
+            }
+            sizes
+        };
+        names.iter().map(sizes).collect()
+    }
+
+    let text = ["value", "value_json", "title", "description", "metadata"];
+    let other = [
+        "key",
+        "task_id",
+        "annotation_seq",
+        "value_num",
+        "labels.list.element",
+    ];
+    let small = RunOptions {
+        clustered_text_page_bytes: 32,
+        ..RunOptions::default()
+    };
+    let (text_default, text_small) = (
+        data_pages(RunOptions::default(), &text).await,
+        data_pages(small.clone(), &text).await,
+    );
+    for ((name, default), small) in text.iter().zip(text_default).zip(text_small) {
+        assert_eq!(default.len(), 1, "{name}: {default:?}");
+        assert!(small.len() > 1, "{name}: {small:?}");
+    }
+    assert_eq!(
+        data_pages(small, &other).await,
+        data_pages(RunOptions::default(), &other).await
+    );
+}
