@@ -27,13 +27,25 @@ fn fixture(name: &str) -> String {
 }
 
 async fn ingest(root: &Path, json: &str) {
-    let mut run = Dataset::begin_run(root, RunOptions::default())
-        .await
-        .unwrap();
+    ingest_with(root, RunOptions::default(), json).await;
+}
+
+async fn ingest_with(root: &Path, opts: RunOptions, json: &str) {
+    let mut run = Dataset::begin_run(root, opts).await.unwrap();
     for b in batches(json) {
         run.write(b).await.unwrap();
     }
     run.commit().await.unwrap();
+}
+
+/// A reader of one of the Parquet files in a table's folder.
+fn parquet_file(table: &Path) -> parquet::file::reader::SerializedFileReader<std::fs::File> {
+    let file = std::fs::read_dir(table)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .unwrap();
+    parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap()
 }
 
 async fn counts(root: &Path) -> Vec<(Table, u64)> {
@@ -196,19 +208,14 @@ async fn a_first_run_that_fails_leaves_nothing_behind() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_columns_declared_dictionary_and_only_they_are_dictionary_encoded() {
     use parquet::basic::Encoding;
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::reader::FileReader;
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
     ingest(&root, &fixture("task_completed_multithread.json")).await;
     assert_eq!(count(&counts(&root).await, Table::Annotations), 22);
 
-    let file = std::fs::read_dir(root.join("annotations"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .unwrap();
-    let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+    let reader = parquet_file(&root.join("annotations"));
     let row_group = reader.metadata().row_group(0);
     let dictionary = |name: &str| {
         let chunk = row_group
@@ -326,23 +333,14 @@ async fn annotation_row_groups_are_ordered_by_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn annotation_text_columns_get_small_pages() {
     use parquet::column::page::Page;
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::reader::FileReader;
 
-    /// Data page sizes of column `name` in the first annotations row group, under `opts`.
+    /// Data page sizes of each column named in the first annotations row group, under `opts`.
     async fn data_pages(opts: RunOptions, names: &[&str]) -> Vec<Vec<usize>> {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("ds");
-        let mut run = Dataset::begin_run(&root, opts).await.unwrap();
-        for b in batches(&fixture("task_completed_multithread.json")) {
-            run.write(b).await.unwrap();
-        }
-        run.commit().await.unwrap();
-        let file = std::fs::read_dir(root.join("annotations"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .unwrap();
-        let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+        ingest_with(&root, opts, &fixture("task_completed_multithread.json")).await;
+        let reader = parquet_file(&root.join("annotations"));
         let group = reader.get_row_group(0).unwrap();
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
         let sizes = |name: &&str| {
