@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use arrow::datatypes::{DataType, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::json::writer::{JsonArray, JsonFormat, LineDelimited};
 use arrow::record_batch::RecordBatch;
@@ -98,8 +98,10 @@ impl<W: Write + Send> ResultWriter<W> {
                 let props = parquet::file::properties::WriterProperties::builder()
                     .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
                     .build();
+                // The file's Arrow schema says plain strings, as its Parquet types do: readers
+                // older than string views (pyarrow before 16) read it too.
                 Sink::Parquet(
-                    ArrowWriter::try_new(out, schema.clone(), Some(props))
+                    ArrowWriter::try_new(out, Arc::new(plain_schema(schema)), Some(props))
                         .map_err(|e| output_error(format, e.into()))?,
                 )
             }
@@ -123,7 +125,9 @@ impl<W: Write + Send> ResultWriter<W> {
             }
             Sink::Json(w) => plain_strings(batch).and_then(|b| w.write(&b)),
             Sink::Ndjson(w) => plain_strings(batch).and_then(|b| w.write(&b)),
-            Sink::Parquet(w) => w.write(batch).map_err(ArrowError::from),
+            Sink::Parquet(w) => {
+                plain_strings(batch).and_then(|b| w.write(&b).map_err(ArrowError::from))
+            }
         };
         written.map_err(|e| self.failed(e))
     }
@@ -232,24 +236,33 @@ fn plain_strings(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     {
         return Ok(batch.clone());
     }
-    let mut fields = Vec::with_capacity(batch.num_columns());
-    let mut columns = Vec::with_capacity(batch.num_columns());
-    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        if column.data_type() == &DataType::Utf8View {
-            columns.push(arrow::compute::cast(column, &DataType::Utf8)?);
-            fields.push(field.as_ref().clone().with_data_type(DataType::Utf8));
-        } else {
-            columns.push(column.clone());
-            fields.push(field.as_ref().clone());
-        }
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Utf8View => arrow::compute::cast(c, &DataType::Utf8),
+            _ => Ok(c.clone()),
+        })
+        .collect::<Result<_, _>>()?;
+    RecordBatch::try_new(Arc::new(plain_schema(&batch.schema())), columns)
+}
+
+/// `schema` with its string-view columns as plain strings.
+fn plain_schema(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8View => f.as_ref().clone().with_data_type(DataType::Utf8),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
 }
 
 #[cfg(test)]
 mod tests {
     use arrow::array::{ArrayRef, Int64Array, StringArray, StringViewArray};
-    use arrow::datatypes::Field;
 
     use super::*;
 
@@ -272,9 +285,13 @@ mod tests {
     }
 
     fn output(format: Format, b: &RecordBatch) -> String {
+        String::from_utf8(output_bytes(format, b)).unwrap()
+    }
+
+    fn output_bytes(format: Format, b: &RecordBatch) -> Vec<u8> {
         let mut out = Vec::new();
         write(&b.schema(), std::slice::from_ref(b), format, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        out
     }
 
     #[test]
@@ -289,5 +306,21 @@ mod tests {
             "text,n\nshort,0\n,1\n\"a cell longer than twelve bytes, with a comma\",2\n\
              \"quote \"\" and\nnewline\",3\n,4\n"
         );
+    }
+
+    #[test]
+    fn parquet_results_hold_plain_strings() {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+        let plain = batch(Arc::new(StringArray::from(TEXTS.to_vec())));
+        let views = batch(Arc::new(StringViewArray::from(TEXTS.to_vec())));
+        let file = output_bytes(Format::Parquet, &views);
+        assert_eq!(file, output_bytes(Format::Parquet, &plain));
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file))
+            .unwrap()
+            .build()
+            .unwrap();
+        let read: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        assert_eq!(read, [plain]);
     }
 }
