@@ -448,6 +448,11 @@ fn an_error_says_each_cause_once() {
     let o = taskq(d, &["sql", "--file", "missing.sql"]);
     let err = text(&o.stderr);
     assert!(err.contains("reading missing.sql: "), "{err}");
+    let o = taskq(d, &["sql", "SELEC 1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("found: SELEC").count(), 1, "{err}");
+    assert!(!err.contains("ParserError("), "{err}");
 }
 
 /// Rows are written as the query makes them, so a query can fail after its output began: then
