@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder,
-    ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayBuilder, ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder,
+    Int64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::record_batch::RecordBatch;
 use taskq_core::{ColType, Table};
@@ -55,7 +55,15 @@ impl ColBuilder {
 
     fn finish(&mut self) -> ArrayRef {
         match self {
-            ColBuilder::Utf8(b) => Arc::new(b.finish()),
+            // A finished builder starts again from nothing and regrows by doubling, copying
+            // its texts each time; the next batch is sized like this one instead. 1 GB ingest,
+            // eight rounds alternating: 5.38 and 5.52 s against 5.55 and 5.64 s (medians).
+            ColBuilder::Utf8(b) => {
+                let (rows, bytes) = (b.len(), b.values_slice().len());
+                let array = Arc::new(b.finish());
+                *b = StringBuilder::with_capacity(rows + rows / 8, bytes + bytes / 8);
+                array
+            }
             ColBuilder::Int32(b) => Arc::new(b.finish()),
             ColBuilder::Int64(b) => Arc::new(b.finish()),
             ColBuilder::Float64(b) => Arc::new(b.finish()),
@@ -163,5 +171,28 @@ impl TableBuilder {
         self.rows = 0;
         RecordBatch::try_new(self.table.schema(), arrays)
             .unwrap_or_else(|e| panic!("{} batch does not match its schema: {e}", self.table))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_column_starts_its_next_batch_at_the_size_of_the_last() {
+        let mut b = ColBuilder::new(ColType::Utf8);
+        let ColBuilder::Utf8(s) = &mut b else {
+            unreachable!()
+        };
+        for _ in 0..1000 {
+            s.append_value("twenty bytes of text");
+        }
+        assert_eq!(b.finish().len(), 1000);
+        let ColBuilder::Utf8(s) = &b else {
+            unreachable!()
+        };
+        assert!(s.values_capacity() >= 20_000, "{}", s.values_capacity());
+        assert!(s.offsets_capacity() > 1000, "{}", s.offsets_capacity());
+        assert_eq!(s.len(), 0);
     }
 }
