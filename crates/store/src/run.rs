@@ -681,12 +681,13 @@ fn rows_to_keep(path: &Path, keep: impl Fn(&str) -> bool) -> Result<BooleanArray
         .iter()
         .map(|rg| rg.num_rows() as usize)
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .max(1);
     let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
     let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
     let reader = builder
         .with_projection(mask)
-        .with_batch_size(row_group_rows.max(1))
+        .with_batch_size(row_group_rows)
         .build()
         .map_err(StoreError::parquet(path))?;
     let mut rows = arrow::array::BooleanBuilder::new();
