@@ -70,21 +70,11 @@ impl<'a> Parser<'_, 'a> {
         ctx.enter::<serde_json::Error>().ok()?;
         self.i += 1;
         let start = ctx.items.borrow().len();
-        if self.peek()? == b']' {
-            self.i += 1;
-        } else {
-            loop {
-                let item = self.value()?;
-                ctx.items.borrow_mut().push(item);
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b']' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
+        let mut more = !self.closes(b']')?;
+        while more {
+            let item = self.value()?;
+            ctx.items.borrow_mut().push(item);
+            more = self.more(b']')?;
         }
         ctx.leave();
         Some(ctx.finish_array(start))
@@ -96,32 +86,42 @@ impl<'a> Parser<'_, 'a> {
         self.i += 1;
         let start = ctx.members.borrow().len();
         let mut keys = Keys::default();
-        if self.peek()? == b'}' {
-            self.i += 1;
-        } else {
-            loop {
-                if self.peek()? != b'"' {
-                    return None;
-                }
-                let key = self.string()?;
-                if self.peek()? != b':' {
-                    return None;
-                }
-                self.i += 1;
-                let value = self.value()?;
-                ctx.push_member(start, &mut keys, key, value);
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
+        let mut more = !self.closes(b'}')?;
+        while more {
+            if self.peek()? != b'"' {
+                return None;
             }
+            let key = self.string()?;
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            let value = self.value()?;
+            ctx.push_member(start, &mut keys, key, value);
+            more = self.more(b'}')?;
         }
         ctx.leave();
         Some(ctx.finish_object(start))
+    }
+
+    /// Right after a container opens: whether `close` follows at once (and is consumed).
+    fn closes(&mut self, close: u8) -> Option<bool> {
+        let closed = self.peek()? == close;
+        if closed {
+            self.i += 1;
+        }
+        Some(closed)
+    }
+
+    /// After an item: a comma (another item follows) or `close`, consumed; `None` otherwise.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        let b = self.peek()?;
+        self.i += 1;
+        match b {
+            b',' => Some(true),
+            _ if b == close => Some(false),
+            _ => None,
+        }
     }
 
     /// A string at the opening quote: borrowed from the input, or unescaped into the arena.
