@@ -50,10 +50,7 @@ impl<'a> Extra<'a> {
         }
         *kept += self.pairs.len() as u64;
         let pairs = self.pairs.iter().map(|(k, v)| (k.as_ref(), v));
-        let mut out = Vec::new();
-        crate::json::serialize_pairs(&mut serde_json::Serializer::new(&mut out), pairs)
-            .expect("a JSON tree serialises");
-        Some(String::from_utf8(out).expect("serde_json writes UTF-8"))
+        Some(crate::json::pairs_to_json(pairs))
     }
 
     fn merge_repeated_keys(&mut self) {
@@ -170,7 +167,7 @@ pub(crate) fn value_text<'a>(v: &Node<'a>) -> Option<Cow<'a, str>> {
         Node::Null => None,
         Node::Str(s) => Some(Cow::Borrowed(s)),
         Node::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
-        Node::Num(n) => Some(Cow::Owned(n.to_string())),
+        Node::Num(n) => Some(Cow::Owned(n.to_text())),
         Node::Arr(_) | Node::Obj(_) => Some(Cow::Owned(v.to_json())),
     }
 }

@@ -272,7 +272,8 @@ const SPECIAL: [bool; 256] = {
 
 /// The position of the first special byte at or after `at`: 8 bytes at a time, then (past
 /// the short strings most are) 32 at a time in a loop the compiler turns into vector compares.
-fn next_special(s: &[u8], mut at: usize) -> Option<usize> {
+#[inline]
+pub(super) fn next_special(s: &[u8], mut at: usize) -> Option<usize> {
     for _ in 0..2 {
         let Some(word) = s.get(at..at + 8) else {
             break;
