@@ -272,6 +272,7 @@ const SPECIAL: [bool; 256] = {
 
 /// The position of the first special byte at or after `at`: 8 bytes at a time, then (past
 /// the short strings most are) 32 at a time in a loop the compiler turns into vector compares.
+/// Shared with the writer, and then inlined into the parser's string loop only when asked.
 #[inline]
 pub(super) fn next_special(s: &[u8], mut at: usize) -> Option<usize> {
     for _ in 0..2 {
