@@ -107,8 +107,8 @@ pub(crate) fn clustered(parts: &[RecordBatch], col: usize) -> Result<RecordBatch
     RecordBatch::try_new(parts[0].schema(), columns)
 }
 
-/// `interleave` for a Boolean column: arrow sends booleans through its generic path, which
-/// cost an ingest more than all the text columns' gathers together (callgrind).
+/// `interleave` for a Boolean column: arrow sends booleans through its generic path, where the
+/// three Boolean columns cost more than all the integer and float columns together (callgrind).
 fn gather_booleans(column: &[&dyn Array], order: &[(usize, usize)]) -> ArrayRef {
     let column: Vec<&BooleanArray> = column.iter().map(|a| a.as_boolean()).collect();
     let mut values = BooleanBufferBuilder::new(order.len());
