@@ -36,14 +36,18 @@ use crate::{Dataset, StoreError};
 pub struct RunOptions {
     /// A data file is closed and a new one started past this many bytes.
     pub target_file_size: u64,
-    /// Rows per Parquet row group, at most. Every table keeps one row group open while it fills,
-    /// so this bounds what a run holds.
+    /// Rows per Parquet row group, at most, of every table but `annotations` and `messages`
+    /// (the next two). Every table keeps one row group open while it fills, so this bounds what
+    /// a run holds.
     pub row_group_rows: usize,
     /// Rows per row group, at most, of a table with a cluster column (`annotations`). Nearly
-    /// every query scans that table, and a filter pays per row group; but its rows are held
+    /// every query scans that table, and a scan pays per row group; but its rows are held
     /// back and ordered a row group at a time (see `Column::cluster`), so this also bounds what
     /// that holds.
     pub clustered_row_group_rows: usize,
+    /// Rows per row group, at most, of `messages`: after annotations the table with the most
+    /// rows, which model-by-model questions join to them.
+    pub message_row_group_rows: usize,
     /// Bytes per Parquet row group, at most: bounds what each open file buffers.
     pub row_group_bytes: usize,
     /// zstd level of the Parquet pages.
@@ -63,9 +67,14 @@ impl Default for RunOptions {
             target_file_size: 32 << 20,
             // 4 GB ingest, one build: 454 MB peak at 64K rows, 335 MB at 16K.
             row_group_rows: 16 * 1024,
-            // Held back and ordered by key before they are written: at 64K rows the 1 GB ingest
-            // peaked 78 MB above unordered, at 32K 28 MB; the queries hardly differ.
-            clustered_row_group_rows: 32 * 1024,
+            // 1 GB corpus, against 32K rows: the win rate 0.190 against 0.220 s (medians of 21,
+            // alternating), mean score 0.106 against 0.125 s; the ingest peaks some 40 MB
+            // higher (with messages' row groups below, 350-361 MB against 285; 376 MB at 4 GB).
+            // 128K rows: the win rate 0.186 against 0.211 s, but a 470 MB peak.
+            clustered_row_group_rows: 64 * 1024,
+            // The win rate over 1 GB: 0.220 against 0.237 s at 16K rows (medians of 21,
+            // alternating); the ingest peaks some 30 MB higher.
+            message_row_group_rows: 128 * 1024,
             row_group_bytes: 32 << 20,
             zstd_level: 1,
             // Win rate over 1 GB: 0.25-0.27 s unordered, 0.16-0.18 s ordered on 4,096-row
@@ -81,9 +90,10 @@ impl Default for RunOptions {
 impl RunOptions {
     /// Rows per row group of table `t`, at most.
     pub fn row_group_rows_of(&self, t: Table) -> usize {
-        match t.cluster_column() {
-            Some(_) => self.clustered_row_group_rows,
-            None => self.row_group_rows,
+        match (t, t.cluster_column()) {
+            (_, Some(_)) => self.clustered_row_group_rows,
+            (Table::Messages, None) => self.message_row_group_rows,
+            _ => self.row_group_rows,
         }
     }
 

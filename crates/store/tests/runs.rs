@@ -242,6 +242,40 @@ async fn the_columns_declared_dictionary_and_only_they_are_dictionary_encoded() 
     }
 }
 
+/// Each table's row groups hold at most its own share of rows: `annotations` and `messages`
+/// theirs, every other table `row_group_rows`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row_groups_are_sized_per_table() {
+    use parquet::file::reader::FileReader;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let opts = RunOptions {
+        row_group_rows: 2,
+        message_row_group_rows: 3,
+        clustered_row_group_rows: 4,
+        ..RunOptions::default()
+    };
+    ingest_with(&root, opts, &fixture("task_completed_multithread.json")).await;
+    let counts = counts(&root).await;
+    for (t, most) in [
+        (Table::Turns, 2),
+        (Table::Messages, 3),
+        (Table::Annotations, 4),
+    ] {
+        let reader = parquet_file(&root.join(t.name()));
+        let rows: Vec<i64> = reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        assert_eq!(rows.iter().sum::<i64>() as u64, count(&counts, t), "{t}");
+        assert!(rows.iter().all(|&n| n <= most), "{t}: {rows:?}");
+        assert!(rows.contains(&most), "{t}: {rows:?}");
+    }
+}
+
 /// Annotations are held back a row group at a time and written ordered by key, nulls first: no
 /// row lost or added, each row group ordered, and rows of one key in the order they came.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
