@@ -40,6 +40,25 @@ impl ColBuilder {
         }
     }
 
+    /// Most runs are of one null, for which arrow's run path (an iterator extend) costs more
+    /// than its single null: without this and `fill_nulls` kept out of line, nulls in runs cost
+    /// 1 % more instructions than nulls row by row, not 0.85 % fewer.
+    fn append_nulls(&mut self, n: usize) {
+        if n == 1 {
+            return self.append_null();
+        }
+        match self {
+            ColBuilder::Utf8(b) => b.append_nulls(n),
+            ColBuilder::Int32(b) => b.append_nulls(n),
+            ColBuilder::Int64(b) => b.append_nulls(n),
+            ColBuilder::Float64(b) => b.append_nulls(n),
+            ColBuilder::Boolean(b) => b.append_nulls(n),
+            ColBuilder::Timestamp(b) => b.append_nulls(n),
+            ColBuilder::Binary(b) => b.append_nulls(n),
+            ColBuilder::Utf8List(b) => b.append_nulls(n),
+        }
+    }
+
     fn append_null(&mut self) {
         match self {
             ColBuilder::Utf8(b) => b.append_null(),
@@ -75,21 +94,26 @@ impl ColBuilder {
     }
 }
 
-/// Builds one table. Between `begin_row` and `end_row` each column may be set once, in any
-/// order; columns left unset are null.
+/// Builds one table. Before each `end_row` each column may be set once, in any order; columns
+/// left unset are null.
 pub(crate) struct TableBuilder {
     table: Table,
     cols: Vec<ColBuilder>,
-    set: Vec<bool>,
+    /// Rows each column holds so far. A column left unset gets its nulls when it is next set, or
+    /// at `finish`, a run of them at once: many columns of a wide table are null in most rows,
+    /// and giving each its null row by row took 2.8 % of an ingest's instructions (callgrind,
+    /// 10 MB corpus; 0.85 % fewer in all with runs).
+    filled: Vec<usize>,
     rows: usize,
 }
 
 macro_rules! setter {
     ($name:ident, $variant:ident, $ty:ty) => {
+        #[inline]
         pub(crate) fn $name(&mut self, col: impl Into<usize>, v: Option<$ty>) {
             let i = col.into();
             let Some(v) = v else { return };
-            debug_assert!(!self.set[i], "{}.{} set twice", self.table, i);
+            self.fill(i);
             match &mut self.cols[i] {
                 ColBuilder::$variant(b) => b.append_value(v),
                 _ => panic!(
@@ -99,7 +123,7 @@ macro_rules! setter {
                     stringify!($variant)
                 ),
             }
-            self.set[i] = true;
+            self.filled[i] += 1;
         }
     };
 }
@@ -111,11 +135,11 @@ impl TableBuilder {
             .iter()
             .map(|c| ColBuilder::new(c.ty))
             .collect();
-        let set = vec![false; cols.len()];
+        let filled = vec![0; cols.len()];
         TableBuilder {
             table,
             cols,
-            set,
+            filled,
             rows: 0,
         }
     }
@@ -124,23 +148,34 @@ impl TableBuilder {
         self.rows
     }
 
-    pub(crate) fn begin_row(&mut self) {
-        self.set.iter_mut().for_each(|s| *s = false);
+    pub(crate) fn end_row(&mut self) {
+        self.rows += 1;
     }
 
-    pub(crate) fn end_row(&mut self) {
-        for (i, (b, set)) in self.cols.iter_mut().zip(&self.set).enumerate() {
-            if !*set {
-                debug_assert!(
-                    self.table.columns()[i].nullable,
-                    "{}.{} is required",
-                    self.table,
-                    self.table.columns()[i].name()
-                );
-                b.append_null();
-            }
+    /// Nulls for the rows before the current one that left column `i` unset.
+    #[inline]
+    fn fill(&mut self, i: usize) {
+        debug_assert!(
+            self.filled[i] <= self.rows,
+            "{}.{} set twice",
+            self.table,
+            self.table.columns()[i].name()
+        );
+        if self.filled[i] < self.rows {
+            self.fill_nulls(i);
         }
-        self.rows += 1;
+    }
+
+    #[inline(never)]
+    fn fill_nulls(&mut self, i: usize) {
+        debug_assert!(
+            self.table.columns()[i].nullable,
+            "{}.{} is required",
+            self.table,
+            self.table.columns()[i].name()
+        );
+        self.cols[i].append_nulls(self.rows - self.filled[i]);
+        self.filled[i] = self.rows;
     }
 
     setter!(str, Utf8, &str);
@@ -154,6 +189,7 @@ impl TableBuilder {
     pub(crate) fn list(&mut self, col: impl Into<usize>, v: Option<&[&str]>) {
         let i = col.into();
         let Some(v) = v else { return };
+        self.fill(i);
         match &mut self.cols[i] {
             ColBuilder::Utf8List(b) => {
                 for s in v {
@@ -163,11 +199,13 @@ impl TableBuilder {
             }
             _ => panic!("{} column {} is not a list", self.table, i),
         }
-        self.set[i] = true;
+        self.filled[i] += 1;
     }
 
     pub(crate) fn finish(&mut self) -> RecordBatch {
+        (0..self.cols.len()).for_each(|i| self.fill(i));
         let arrays = self.cols.iter_mut().map(ColBuilder::finish).collect();
+        self.filled.iter_mut().for_each(|f| *f = 0);
         self.rows = 0;
         RecordBatch::try_new(self.table.schema(), arrays)
             .unwrap_or_else(|e| panic!("{} batch does not match its schema: {e}", self.table))
@@ -177,6 +215,49 @@ impl TableBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Columns left unset get their nulls late, in runs; every row still lines up.
+    #[test]
+    fn unset_columns_are_null_in_their_rows_whatever_the_runs() {
+        use arrow::array::{Array, AsArray};
+        use arrow::datatypes::Int32Type;
+
+        let t = Table::Tasks;
+        let at = |name: &str| t.columns().iter().position(|c| c.name() == name).unwrap();
+        let (id, count) = (at("task_id"), at("annotation_count"));
+        let (status, threads) = (at("status"), at("thread_count"));
+        let mut b = TableBuilder::new(t);
+        for batch in 0..2 {
+            for row in 0..6 {
+                b.str(id, Some(&format!("t{row}")));
+                b.i32(count, Some(0));
+                if row % 3 == 0 {
+                    b.str(status, Some("completed"));
+                }
+                if row == 4 {
+                    b.i32(threads, Some(row));
+                }
+                b.end_row();
+            }
+            let out = b.finish();
+            assert_eq!(out.num_rows(), 6, "batch {batch}");
+            let status: Vec<_> = out.column(status).as_string::<i32>().iter().collect();
+            let s = Some("completed");
+            assert_eq!(status, [s, None, None, s, None, None], "batch {batch}");
+            let threads: Vec<_> = out
+                .column(threads)
+                .as_primitive::<Int32Type>()
+                .iter()
+                .collect();
+            assert_eq!(
+                threads,
+                [None, None, None, None, Some(4), None],
+                "batch {batch}"
+            );
+            let never = out.column(at("batch_id"));
+            assert_eq!(never.null_count(), 6, "batch {batch}");
+        }
+    }
 
     #[test]
     fn a_text_column_starts_its_next_batch_at_the_size_of_the_last() {

@@ -236,7 +236,6 @@ pub(crate) fn flatten_task(b: &mut Builders, obj: Obj<'_>, delivery: &Delivery) 
     let Walk { seq, mut kept, .. } = walk;
 
     let t = b.get(Table::Tasks);
-    t.begin_row();
     t.str(ta::Col::task_id, Some(task_id));
     t.str(ta::Col::project_id, project_id);
     t.str(ta::Col::project_name, project_name);
@@ -296,7 +295,6 @@ impl Walk<'_> {
             let msg = extra.str(o, "message", "");
             let extra = extra.into_json(&mut self.kept);
             let t = self.b.get(table);
-            t.begin_row();
             t.str(te::Col::task_id, Some(self.task_id));
             t.i32(te::Col::error_idx, Some(i));
             t.str(te::Col::r#type, ty);
@@ -323,7 +321,6 @@ impl Walk<'_> {
             let submitted_at = sx.ts(s, "submitted_at", "");
             let sx = sx.into_json(&mut self.kept);
             let t = self.b.get(Table::Submissions);
-            t.begin_row();
             t.str(su::Col::task_id, Some(self.task_id));
             t.i32(su::Col::thread_idx, Some(ti));
             t.i32(su::Col::submission_idx, Some(si));
@@ -335,7 +332,6 @@ impl Walk<'_> {
 
         let extra = extra.into_json(&mut self.kept);
         let t = self.b.get(Table::Threads);
-        t.begin_row();
         t.str(th::Col::task_id, Some(self.task_id));
         t.i32(th::Col::thread_idx, Some(ti));
         t.str(th::Col::thread_id, id);
@@ -367,7 +363,6 @@ impl Walk<'_> {
 
         let extra = extra.into_json(&mut self.kept);
         let t = self.b.get(Table::Turns);
-        t.begin_row();
         t.str(tu::Col::task_id, Some(self.task_id));
         t.i32(tu::Col::thread_idx, Some(ti));
         t.i32(tu::Col::turn_idx, Some(ui));
@@ -398,7 +393,6 @@ impl Walk<'_> {
             self.annotations(owner, annotations, &mut cx);
             let cx = cx.into_json(&mut self.kept);
             let t = self.b.get(Table::RubricCriteria);
-            t.begin_row();
             t.str(rc::Col::task_id, Some(self.task_id));
             t.i32(rc::Col::thread_idx, Some(ti));
             t.i32(rc::Col::turn_idx, Some(ui));
@@ -413,7 +407,6 @@ impl Walk<'_> {
         }
         let extra = extra.into_json(&mut self.kept);
         let t = self.b.get(Table::Rubrics);
-        t.begin_row();
         t.str(ru::Col::task_id, Some(self.task_id));
         t.i32(ru::Col::thread_idx, Some(ti));
         t.i32(ru::Col::turn_idx, Some(ui));
@@ -489,7 +482,6 @@ impl Walk<'_> {
 
         let extra = extra.into_json(&mut self.kept);
         let t = self.b.get(Table::Messages);
-        t.begin_row();
         t.str(me::Col::task_id, Some(self.task_id));
         t.i32(me::Col::thread_idx, Some(ti));
         t.i32(me::Col::turn_idx, Some(ui));
@@ -512,7 +504,6 @@ impl Walk<'_> {
     fn part_row(&mut self, table: Table, owner: Owner, idx: i32) -> &mut TableBuilder {
         let task_id = self.task_id;
         let t = self.b.get(table);
-        t.begin_row();
         // Every message-part table starts: task_id, thread_idx, turn_idx, message_idx, idx.
         t.str(0usize, Some(task_id));
         t.i32(1usize, Some(owner.thread));
@@ -711,7 +702,6 @@ impl Walk<'_> {
         let msg = owner.message.unwrap_or(&NO_MESSAGE);
 
         let t = self.b.get(Table::Annotations);
-        t.begin_row();
         t.str(an::Col::task_id, Some(self.task_id));
         t.i32(an::Col::annotation_seq, Some(seq));
         t.str(an::Col::project_id, self.project_id);
@@ -776,7 +766,6 @@ impl Walk<'_> {
         let task_id = self.task_id;
         let t = self.b.get(Table::AnnotationValues);
         let mut row = |position: usize, group: Option<usize>, el: &Node| {
-            t.begin_row();
             t.str(av::Col::task_id, Some(task_id));
             t.i32(av::Col::annotation_seq, Some(seq));
             t.str(av::Col::key, key);
