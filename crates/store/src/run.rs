@@ -90,9 +90,9 @@ impl Default for RunOptions {
 impl RunOptions {
     /// Rows per row group of table `t`, at most.
     pub fn row_group_rows_of(&self, t: Table) -> usize {
-        match (t, t.cluster_column()) {
-            (_, Some(_)) => self.clustered_row_group_rows,
-            (Table::Messages, None) => self.message_row_group_rows,
+        match t {
+            _ if t.cluster_column().is_some() => self.clustered_row_group_rows,
+            Table::Messages => self.message_row_group_rows,
             _ => self.row_group_rows,
         }
     }
