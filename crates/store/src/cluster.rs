@@ -11,10 +11,14 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, NullBufferBuilder,
+    Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, BooleanBufferBuilder,
+    PrimitiveArray, StringArray,
 };
+use arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::interleave;
-use arrow::datatypes::DataType;
+use arrow::datatypes::{
+    DataType, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
@@ -95,30 +99,122 @@ pub(crate) fn clustered(parts: &[RecordBatch], col: usize) -> Result<RecordBatch
         order[*slot] = at;
         *slot += 1;
     }
+    let lens: Vec<usize> = parts.iter().map(RecordBatch::num_rows).collect();
+    let order = Order::new(&lens, order);
     let columns = (0..parts[0].num_columns())
         .map(|c| {
             let column: Vec<&dyn Array> = parts.iter().map(|p| p.column(c).as_ref()).collect();
-            match column[0].data_type() {
-                DataType::Boolean => Ok(gather_booleans(&column, &order)),
-                _ => interleave(&column, &order),
-            }
+            gather(&column, &order)
         })
         .collect::<Result<_, _>>()?;
     RecordBatch::try_new(parts[0].schema(), columns)
 }
 
-/// `interleave` for a Boolean column: arrow sends booleans through its generic path, where the
-/// three Boolean columns cost more than all the integer and float columns together (callgrind).
-fn gather_booleans(column: &[&dyn Array], order: &[(usize, usize)]) -> ArrayRef {
-    let column: Vec<&BooleanArray> = column.iter().map(|a| a.as_boolean()).collect();
-    let mut values = BooleanBufferBuilder::new(order.len());
-    let mut nulls = NullBufferBuilder::new(order.len());
-    for &(p, i) in order {
-        let a = column[p];
-        values.append(a.value(i));
-        nulls.append(a.is_valid(i));
+/// Where each output row comes from: `rows[k]` is (part, row), `at[k]` the same row's place
+/// among all the parts' rows laid end to end.
+struct Order {
+    rows: Vec<(usize, usize)>,
+    at: Vec<usize>,
+}
+
+impl Order {
+    fn new(part_lens: &[usize], rows: Vec<(usize, usize)>) -> Self {
+        let starts: Vec<usize> = part_lens
+            .iter()
+            .scan(0, |next, len| {
+                *next += len;
+                Some(*next - len)
+            })
+            .collect();
+        let at = rows.iter().map(|&(p, i)| starts[p] + i).collect();
+        Order { rows, at }
     }
-    Arc::new(BooleanArray::new(values.finish(), nulls.finish()))
+}
+
+/// Row `order.rows[k]` of `column` as row `k`: arrow's `interleave`, but for the types of the
+/// ordered table, where arrow's asks each row's part whether it is valid through the array,
+/// sends booleans through its generic path, and reads each text's offsets twice. Ordering took
+/// 9.6 % of the instructions of an ingest with arrow's, 8.5 % with this (callgrind, 62 MB).
+fn gather(column: &[&dyn Array], order: &Order) -> Result<ArrayRef, ArrowError> {
+    Ok(match column[0].data_type() {
+        DataType::Utf8 => return gather_strings(column, order),
+        DataType::Boolean => {
+            let parts: Vec<&BooleanArray> = column.iter().map(|a| a.as_boolean()).collect();
+            let values = BooleanBuffer::collect_bool(order.rows.len(), |k| {
+                let (p, i) = order.rows[k];
+                parts[p].value(i)
+            });
+            Arc::new(BooleanArray::new(values, gather_nulls(column, order)))
+        }
+        DataType::Int32 => gather_primitive::<Int32Type>(column, order),
+        DataType::Int64 => gather_primitive::<Int64Type>(column, order),
+        DataType::Float64 => gather_primitive::<Float64Type>(column, order),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            gather_primitive::<TimestampMicrosecondType>(column, order)
+        }
+        _ => return interleave(column, &order.rows),
+    })
+}
+
+/// The validity of the gathered rows; `None` when no part has nulls. The parts' bits are laid
+/// end to end first, so that a row's bit is one lookup at its place `at`.
+fn gather_nulls(column: &[&dyn Array], order: &Order) -> Option<NullBuffer> {
+    if column.iter().all(|a| a.null_count() == 0) {
+        return None;
+    }
+    let mut all = BooleanBufferBuilder::new(column.iter().map(|a| a.len()).sum());
+    for a in column {
+        match a.nulls() {
+            Some(n) => all.append_buffer(n.inner()),
+            None => all.append_n(a.len(), true),
+        }
+    }
+    let all = all.finish();
+    let bits = all.values();
+    let valid = BooleanBuffer::collect_bool(order.at.len(), |k| {
+        let g = order.at[k];
+        bits[g >> 3] & (1 << (g & 7)) != 0
+    });
+    Some(NullBuffer::new(valid))
+}
+
+fn gather_primitive<T: ArrowPrimitiveType>(column: &[&dyn Array], order: &Order) -> ArrayRef {
+    let parts: Vec<&[T::Native]> = column
+        .iter()
+        .map(|a| a.as_primitive::<T>().values().as_ref())
+        .collect();
+    let values: ScalarBuffer<T::Native> = order.rows.iter().map(|&(p, i)| parts[p][i]).collect();
+    let nulls = gather_nulls(column, order);
+    Arc::new(PrimitiveArray::<T>::new(values, nulls).with_data_type(column[0].data_type().clone()))
+}
+
+/// Texts in one pass: `order` takes every row of the parts once, so their texts' total length
+/// is known before the first is copied.
+fn gather_strings(column: &[&dyn Array], order: &Order) -> Result<ArrayRef, ArrowError> {
+    let parts: Vec<&StringArray> = column.iter().map(|a| a.as_string::<i32>()).collect();
+    let bytes: usize = parts
+        .iter()
+        .map(|a| {
+            let o = a.value_offsets();
+            (o[o.len() - 1] - o[0]) as usize
+        })
+        .sum();
+    if i32::try_from(bytes).is_err() {
+        return interleave(column, &order.rows);
+    }
+    let mut values = Vec::with_capacity(bytes);
+    let mut offsets = Vec::with_capacity(order.rows.len() + 1);
+    offsets.push(0i32);
+    for &(p, i) in &order.rows {
+        values.extend_from_slice(parts[p].value(i).as_bytes());
+        offsets.push(values.len() as i32);
+    }
+    let nulls = gather_nulls(column, order);
+    Ok(Arc::new(StringArray::try_new(
+        OffsetBuffer::new(offsets.into()),
+        values.into(),
+        nulls,
+    )?))
 }
 
 #[cfg(test)]
@@ -186,6 +282,94 @@ mod tests {
                 (4, Some("c")),
             ]
         );
+    }
+
+    /// Every column type of the ordered table, gathered from parts that are slices (so their
+    /// values and validity bits start past the buffers' start), with and without nulls: the
+    /// same arrays as arrow's `interleave`.
+    #[test]
+    fn gathered_columns_equal_arrows_interleave() {
+        use arrow::array::{
+            Float64Array, Int64Array, ListBuilder, StringBuilder, TimestampMicrosecondArray,
+        };
+        // A small generator, so a failure repeats.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let lens = [37usize, 1, 70, 64];
+        for null_share in [0, 3, 10] {
+            let mut columns: Vec<Vec<ArrayRef>> = vec![Vec::new(); 7];
+            for len in lens {
+                let skip = next(5) as usize;
+                let mut valid = |_: usize| null_share == 0 || next(10) >= null_share;
+                let v: Vec<bool> = (0..len + skip).map(&mut valid).collect();
+                let total = len + skip;
+                let words = [
+                    "",
+                    "a",
+                    "ünï",
+                    "overall_quality",
+                    "a longer text of several words",
+                ];
+                let mut labels = ListBuilder::new(StringBuilder::new());
+                for i in 0..total {
+                    if v[i] {
+                        labels.values().append_value(words[i % words.len()]);
+                        labels.append(true);
+                    } else {
+                        labels.append_null();
+                    }
+                }
+                let arrays: Vec<ArrayRef> = vec![
+                    Arc::new(StringArray::from_iter(
+                        (0..total).map(|i| v[i].then(|| words[(i * 7 + len) % words.len()])),
+                    )),
+                    Arc::new(Int32Array::from_iter(
+                        (0..total).map(|i| v[i].then_some(i as i32)),
+                    )),
+                    Arc::new(Int64Array::from_iter(
+                        (0..total).map(|i| v[i].then_some(-(i as i64))),
+                    )),
+                    Arc::new(Float64Array::from_iter(
+                        (0..total).map(|i| v[i].then_some(i as f64 / 3.0)),
+                    )),
+                    Arc::new(BooleanArray::from_iter(
+                        (0..total).map(|i| v[i].then_some(i % 3 == 0)),
+                    )),
+                    Arc::new(
+                        TimestampMicrosecondArray::from_iter(
+                            (0..total).map(|i| v[i].then_some(i as i64 * 1_000)),
+                        )
+                        .with_timezone("UTC"),
+                    ),
+                    Arc::new(labels.finish()),
+                ];
+                for (c, a) in arrays.into_iter().enumerate() {
+                    columns[c].push(a.slice(skip, len));
+                }
+            }
+            let mut order: Vec<(usize, usize)> = lens
+                .iter()
+                .enumerate()
+                .flat_map(|(p, &len)| (0..len).map(move |i| (p, i)))
+                .collect();
+            for k in (1..order.len()).rev() {
+                order.swap(k, next(k as u64 + 1) as usize);
+            }
+            let order = Order::new(&lens, order);
+            for column in &columns {
+                let column: Vec<&dyn Array> = column.iter().map(|a| a.as_ref()).collect();
+                let ours = gather(&column, &order).unwrap();
+                let arrows = interleave(&column, &order.rows).unwrap();
+                assert_eq!(ours.data_type(), arrows.data_type());
+                assert_eq!(ours.to_data(), arrows.to_data(), "{}", ours.data_type());
+                assert_eq!(ours.null_count(), arrows.null_count());
+            }
+        }
     }
 
     #[test]
