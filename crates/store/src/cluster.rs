@@ -66,7 +66,8 @@ impl Held {
 pub(crate) fn clustered(parts: &[RecordBatch], col: usize) -> Result<RecordBatch, ArrowError> {
     // Number the distinct values as they come (0 is null), rank the numbers by value, then
     // count rows per rank: a stable counting sort, linear in the rows.
-    let mut numbers: HashMap<&str, u32> = HashMap::new();
+    // foldhash: std's SipHash took 190 instructions a key, 0.6 % of an ingest (callgrind).
+    let mut numbers: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
     let mut rows: Vec<((usize, usize), u32)> = Vec::new();
     for (p, part) in parts.iter().enumerate() {
         let values = part.column(col).as_string::<i32>();
