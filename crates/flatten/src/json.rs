@@ -46,6 +46,9 @@ pub(crate) enum Node<'a> {
 pub(crate) struct Obj<'a>(pub(crate) &'a [(&'a str, Node<'a>)]);
 
 impl<'a> Obj<'a> {
+    /// Inlined, so that a literal `key` is compared as a constant of known length rather than
+    /// by a call to `memcmp` per member (see `Extra`).
+    #[inline(always)]
     pub(crate) fn get(&self, key: &str) -> Option<&'a Node<'a>> {
         self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
