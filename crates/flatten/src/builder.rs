@@ -119,9 +119,12 @@ pub(crate) struct TableBuilder {
     rows: usize,
 }
 
+// Setters are inlined into every call: out of line, each call's own cost (saving registers,
+// testing for None, the column's kind looked up for its length and again to append) came to
+// 1.7 % of an ingest's instructions (callgrind, 62 MB corpus: 5,373.6M -> 5,283.6M).
 macro_rules! setter {
     ($name:ident, $variant:ident, $ty:ty) => {
-        #[inline]
+        #[inline(always)]
         pub(crate) fn $name(&mut self, col: impl Into<usize>, v: Option<$ty>) {
             let i = col.into();
             let Some(v) = v else { return };
@@ -162,7 +165,7 @@ impl TableBuilder {
     }
 
     /// Nulls for the rows before the current one that left column `i` unset.
-    #[inline]
+    #[inline(always)]
     fn fill(&mut self, i: usize) {
         let filled = self.cols[i].len();
         debug_assert!(
