@@ -208,15 +208,30 @@ impl<R: BufRead> RecordReader<R> {
         }
     }
 
-    /// Consumes the rest of the current line into `out`.
+    /// Consumes the rest of the current line into `out`. `BufRead::read_until` finds the newline
+    /// with the standard library's word-at-a-time `memchr`; the `memchr` crate's vector search
+    /// costs a few times fewer instructions on the long lines of a JSONL export.
     fn rest_of_line(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
-        let start = self.offset;
-        let n = self.r.read_until(b'\n', out)?;
-        self.offset = start + n as u64;
-        if out.last() == Some(&b'\n') {
-            self.line += 1;
+        loop {
+            let buf = match self.r.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let (n, newline) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            out.extend_from_slice(&buf[..n]);
+            self.r.consume(n);
+            self.offset += n as u64;
+            if newline {
+                self.line += 1;
+            }
+            if newline || n == 0 {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     fn record(
