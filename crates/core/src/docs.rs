@@ -15,11 +15,18 @@ pub fn schema_markdown() -> String {
         out.push_str("| column | type | null | meaning |\n| --- | --- | --- | --- |\n");
         for c in t.columns() {
             let null = if c.nullable { "yes" } else { "no" };
-            let encoding = match (c.dictionary, c.cluster) {
-                (true, true) => " (dictionary, clustered)",
-                (true, false) => " (dictionary)",
-                (false, true) => " (clustered)",
-                (false, false) => "",
+            let marks: Vec<&str> = [
+                (c.dictionary, "dictionary"),
+                (c.cluster, "clustered"),
+                (!c.statistics, "no statistics"),
+            ]
+            .into_iter()
+            .filter_map(|(on, mark)| on.then_some(mark))
+            .collect();
+            let encoding = if marks.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", marks.join(", "))
             };
             out.push_str(&format!(
                 "| `{}` | {}{encoding} | {null} | {} |\n",

@@ -62,6 +62,9 @@ pub struct Column {
     /// its rows ordered by it, on small pages, so a reader skips the pages of other values. At
     /// most one column per table.
     pub cluster: bool,
+    /// Min/max statistics are kept for the column's row groups and pages. Not for free text and
+    /// JSON: no query bounds them by range, and comparing every value costs ingest time.
+    pub statistics: bool,
     pub doc: &'static str,
 }
 
@@ -72,6 +75,7 @@ enum Marker {
     required,
     dictionary,
     cluster,
+    nostats,
 }
 
 const fn marked(markers: &[Marker], wanted: Marker) -> bool {
@@ -146,6 +150,7 @@ macro_rules! tables {
                         nullable: !marked(&[$(Marker::$marker),*], Marker::required),
                         dictionary: marked(&[$(Marker::$marker),*], Marker::dictionary),
                         cluster: marked(&[$(Marker::$marker),*], Marker::cluster),
+                        statistics: !marked(&[$(Marker::$marker),*], Marker::nostats),
                         doc: $doc,
                     }
                 ),* ];
@@ -185,14 +190,14 @@ tables! {
         task_id: Utf8 required = "The task's id.",
         project_id: Utf8 dictionary = "Project id: the `project` string, or the `id` of an expanded project object.",
         project_name: Utf8 dictionary = "Project name, from an expanded project object.",
-        project_json: Utf8 = "The expanded project object as JSON; null when `project` was an id.",
+        project_json: Utf8 nostats = "The expanded project object as JSON; null when `project` was an id.",
         batch_id: Utf8 dictionary = "Batch id: the `batch` string, or the `id` of an expanded batch object.",
         batch_name: Utf8 dictionary = "Batch name, from an expanded batch object.",
-        batch_json: Utf8 = "The expanded batch object as JSON; null when `batch` was an id.",
+        batch_json: Utf8 nostats = "The expanded batch object as JSON; null when `batch` was an id.",
         status: Utf8 dictionary = "`pending`, `completed`, `canceled`, `error`, `deleted`, or whatever new value the API sends.",
         created_at: Timestamp = "When the task was created (UTC).",
         completed_at: Timestamp = "When the task was completed (UTC).",
-        metadata: Utf8 = "The customer metadata object as JSON.",
+        metadata: Utf8 nostats = "The customer metadata object as JSON.",
         delivery_id: Utf8 dictionary = "The delivery the task came in, from a delivery envelope or a `docs` item.",
         delivery_name: Utf8 dictionary = "The delivery's name, when the envelope carried the expanded delivery object.",
         delivered_at: Timestamp = "When the delivery was made (UTC).",
@@ -201,7 +206,7 @@ tables! {
         error_count: Int32 = "Number of entries in `errors`; null when absent or null.",
         report_count: Int32 = "Number of entries in `sensitive_content_reports`; null when absent or null.",
         annotation_count: Int32 required = "Number of annotation rows of the task, at every scope.",
-        extra_json: Utf8 = "Keys of the task the schema does not know, and values that did not fit their typed column, as a JSON object.",
+        extra_json: Utf8 nostats = "Keys of the task the schema does not know, and values that did not fit their typed column, as a JSON object.",
     }
 
     /// One row per entry of a task's `errors`.
@@ -209,8 +214,8 @@ tables! {
         task_id: Utf8 required dictionary = "The task's id.",
         error_idx: Int32 required = "0-based position in `errors`.",
         r#type: Utf8 dictionary = "Error type, e.g. `LANGUAGE_MISMATCH`.",
-        message: Utf8 = "Error message.",
-        extra_json: Utf8 = "Unknown keys of the entry, as a JSON object.",
+        message: Utf8 nostats = "Error message.",
+        extra_json: Utf8 nostats = "Unknown keys of the entry, as a JSON object.",
     }
 
     /// One row per entry of a task's `sensitive_content_reports`.
@@ -218,8 +223,8 @@ tables! {
         task_id: Utf8 required dictionary = "The task's id.",
         report_idx: Int32 required = "0-based position in `sensitive_content_reports`.",
         r#type: Utf8 dictionary = "Report type (free text).",
-        message: Utf8 = "Report message.",
-        extra_json: Utf8 = "Unknown keys of the entry, as a JSON object.",
+        message: Utf8 nostats = "Report message.",
+        extra_json: Utf8 nostats = "Unknown keys of the entry, as a JSON object.",
     }
 
     /// One row per thread.
@@ -229,7 +234,7 @@ tables! {
         thread_id: Utf8 dictionary = "The thread's `id` (e.g. `thread_0`; not unique across tasks).",
         turn_count: Int32 = "Number of turns.",
         submission_count: Int32 = "Number of submissions; null when `submissions` is absent.",
-        extra_json: Utf8 = "Unknown keys of the thread, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys of the thread, as a JSON object.",
     }
 
     /// One row per entry of a thread's `submissions`.
@@ -239,7 +244,7 @@ tables! {
         submission_idx: Int32 required = "0-based position in `submissions`.",
         contributor_id: Utf8 dictionary = "Who submitted.",
         submitted_at: Timestamp = "When (UTC).",
-        extra_json: Utf8 = "Unknown keys of the submission, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys of the submission, as a JSON object.",
     }
 
     /// One row per turn.
@@ -250,7 +255,7 @@ tables! {
         turn_id: Utf8 dictionary = "The turn's `id` (e.g. `turn_0`).",
         message_count: Int32 = "Number of messages.",
         rubric_count: Int32 = "Number of rubrics; null when `rubrics` is absent.",
-        extra_json: Utf8 = "Unknown keys of the turn, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys of the turn, as a JSON object.",
     }
 
     /// One row per rubric in a turn's `rubrics`.
@@ -261,7 +266,7 @@ tables! {
         rubric_idx: Int32 required = "0-based position in `rubrics`.",
         max_total_score: Float64 = "The rubric's maximum total score.",
         criterion_count: Int32 = "Number of criterion definitions.",
-        extra_json: Utf8 = "Unknown keys of the rubric, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys of the rubric, as a JSON object.",
     }
 
     /// One row per criterion definition in a rubric (`turn.rubrics[].criteria_definitions[]`).
@@ -272,10 +277,10 @@ tables! {
         rubric_idx: Int32 required = "Owning rubric.",
         criterion_idx: Int32 required = "0-based position in `criteria_definitions`.",
         criterion_id: Utf8 dictionary = "The criterion's `id`; criterion evaluations point at it.",
-        criterion: Utf8 = "The criterion's text.",
+        criterion: Utf8 nostats = "The criterion's text.",
         weight: Float64 = "The criterion's weight.",
         max_total_score: Float64 = "The owning rubric's maximum total score.",
-        extra_json: Utf8 = "Unknown keys of the definition, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys of the definition, as a JSON object.",
     }
 
     /// One row per message.
@@ -291,10 +296,10 @@ tables! {
         max_completion_tokens: Int64 = "`model_parameters.max_completion_tokens`.",
         top_p: Float64 = "`model_parameters.top_p`.",
         top_k: Int64 = "`model_parameters.top_k`.",
-        text: Utf8 = "`content.text`.",
+        text: Utf8 nostats = "`content.text`.",
         text_length: Int64 = "Length of `content.text` in characters (Unicode scalar values).",
         annotation_count: Int32 = "Number of message-level annotations; null when `annotations` is absent.",
-        extra_json: Utf8 = "Unknown keys of the message, its `content` (as `content.KEY`) and `model_parameters` (as `model_parameters.KEY`), as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys of the message, its `content` (as `content.KEY`) and `model_parameters` (as `model_parameters.KEY`), as a JSON object.",
     }
 
     /// One row per entry of a message's `content.reference_texts`.
@@ -304,10 +309,10 @@ tables! {
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "Owning message.",
         reference_idx: Int32 required = "0-based position in `reference_texts`.",
-        content: Utf8 = "The reference text.",
+        content: Utf8 nostats = "The reference text.",
         category: Utf8 dictionary = "Its category.",
         url: Utf8 = "Its URL.",
-        extra_json: Utf8 = "Unknown keys, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys, as a JSON object.",
     }
 
     /// One row per entry of a message's `content.attachments`.
@@ -323,13 +328,13 @@ tables! {
         scale_url: Utf8 = "Scale-hosted URL.",
         file_size_in_bytes: Int64 = "Size the API reports (image files).",
         duration: Float64 = "Audio duration in seconds.",
-        transcript: Utf8 = "Audio transcript.",
+        transcript: Utf8 nostats = "Audio transcript.",
         transcript_url: Utf8 = "URL of the transcript.",
         transcript_start: Float64 = "Transcript start, seconds.",
         transcript_end: Float64 = "Transcript end, seconds.",
         content: Binary = "The base64 `content`, decoded.",
         content_size: Int64 = "Length of the decoded content in bytes.",
-        extra_json: Utf8 = "Unknown keys, and `content` itself when it is not valid base64, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys, and `content` itself when it is not valid base64, as a JSON object.",
     }
 
     /// One row per entry of a message's `content.chunks`.
@@ -340,9 +345,9 @@ tables! {
         message_idx: Int32 required = "Owning message.",
         chunk_idx: Int32 required = "0-based position in `chunks`.",
         r#type: Utf8 dictionary = "Chunk type (`text`).",
-        text: Utf8 = "The chunk's text.",
+        text: Utf8 nostats = "The chunk's text.",
         annotation_count: Int32 = "Number of chunk annotations; null when `annotations` is absent.",
-        extra_json: Utf8 = "Unknown keys, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys, as a JSON object.",
     }
 
     /// One row per entry of a message's `content.reasoning`.
@@ -352,8 +357,8 @@ tables! {
         turn_idx: Int32 required = "Owning turn.",
         message_idx: Int32 required = "Owning message.",
         reasoning_idx: Int32 required = "0-based position in `reasoning`.",
-        content: Utf8 = "The reasoning text.",
-        extra_json: Utf8 = "Unknown keys, as a JSON object.",
+        content: Utf8 nostats = "The reasoning text.",
+        extra_json: Utf8 nostats = "Unknown keys, as a JSON object.",
     }
 
     /// One row per entry of a message's `rubric_evaluations`.
@@ -366,7 +371,7 @@ tables! {
         total_score: Float64 = "Sum of weighted criterion scores.",
         percentage: Float64 = "Score as a percentage of the maximum.",
         criterion_count: Int32 = "Number of criterion evaluations; null when `criteria_evaluations` is absent.",
-        extra_json: Utf8 = "Unknown keys, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys, as a JSON object.",
     }
 
     /// One row per entry of a rubric evaluation's `criteria_evaluations`.
@@ -379,7 +384,7 @@ tables! {
         criterion_idx: Int32 required = "0-based position in `criteria_evaluations`.",
         criterion_definition_id: Utf8 dictionary = "The `rubric_criteria.criterion_id` it scores.",
         score: Float64 = "Un-weighted score.",
-        extra_json: Utf8 = "Unknown keys, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys, as a JSON object.",
     }
 
     /// One row per annotation, at every scope.
@@ -407,21 +412,21 @@ tables! {
         annotation_id: Utf8 = "The annotation's `id`.",
         r#type: Utf8 dictionary = "The annotation's `type` (absent in default API responses).",
         key: Utf8 dictionary cluster = "The annotation's `key`.",
-        title: Utf8 = "Question title.",
-        description: Utf8 = "Question description.",
+        title: Utf8 nostats = "Question title.",
+        description: Utf8 nostats = "Question description.",
         value: Utf8 = "The value as text that groups naturally: a string's text, a number as written, `true`/`false`, compact JSON for lists and objects; null when null or missing.",
         value_type: Utf8 dictionary = "JSON kind of the value: `string`, `number`, `boolean`, `array`, `object`, `null`; null when missing.",
         value_num: Float64 = "The value when it is a number.",
         value_bool: Boolean = "The value when it is a boolean.",
-        value_json: Utf8 = "The value as JSON (workspace tokens redacted); null when missing.",
+        value_json: Utf8 nostats = "The value as JSON (workspace tokens redacted); null when missing.",
         labels: Utf8List = "Display labels of the options.",
-        possible_values: Utf8 = "`possible_values` as JSON.",
+        possible_values: Utf8 nostats = "`possible_values` as JSON.",
         not_applicable: Boolean = "Marked not applicable.",
         cannot_assess: Boolean = "Marked cannot assess.",
-        justification: Utf8 = "The annotator's justification.",
-        metadata: Utf8 = "`metadata` as JSON.",
+        justification: Utf8 nostats = "The annotator's justification.",
+        metadata: Utf8 nostats = "`metadata` as JSON.",
         criteria_id: Utf8 = "`metadata.criteria`: the id it names, or the `id` of the nested annotation object it holds.",
-        extra_json: Utf8 = "Unknown keys of the annotation, as a JSON object.",
+        extra_json: Utf8 nostats = "Unknown keys of the annotation, as a JSON object.",
     }
 
     /// One row per element of an annotation value that is a JSON array (inner elements for lists of lists).
@@ -434,8 +439,8 @@ tables! {
         group_idx: Int32 = "For a list of lists: the group's 0-based position (its rank); null otherwise.",
         value: Utf8 = "The element as text: a string's text, a number as written, compact JSON for objects.",
         label: Utf8 dictionary = "`label` of an object element (labeled_text).",
-        text: Utf8 = "`text` of an object element (labeled_text).",
-        extra_json: Utf8 = "Always null: elements are kept whole in `value`.",
+        text: Utf8 nostats = "`text` of an object element (labeled_text).",
+        extra_json: Utf8 nostats = "Always null: elements are kept whole in `value`.",
     }
 }
 

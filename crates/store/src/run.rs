@@ -18,7 +18,7 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use taskq_core::{ColType, Table};
 use tokio::task::JoinHandle;
@@ -98,7 +98,8 @@ impl RunOptions {
     }
 
     /// How table `t`'s files are encoded: zstd pages, row groups bounded in rows and bytes, a
-    /// dictionary for the columns declared `dictionary` only, and small pages (in rows, and in
+    /// dictionary for the columns declared `dictionary` only, no statistics for those declared
+    /// `nostats`, and small pages (in rows, and in
     /// bytes for plain text) in a table whose row groups are ordered by a cluster column.
     pub fn writer_properties(&self, t: Table) -> WriterProperties {
         let mut props = WriterProperties::builder()
@@ -111,6 +112,10 @@ impl RunOptions {
             .set_dictionary_enabled(false);
         for c in t.columns().iter().filter(|c| c.dictionary) {
             props = props.set_column_dictionary_enabled(ColumnPath::from(c.name()), true);
+        }
+        for c in t.columns().iter().filter(|c| !c.statistics) {
+            props = props
+                .set_column_statistics_enabled(ColumnPath::from(c.name()), EnabledStatistics::None);
         }
         if t.cluster_column().is_some() {
             props = props.set_data_page_row_count_limit(self.clustered_page_rows);

@@ -242,6 +242,43 @@ async fn the_columns_declared_dictionary_and_only_they_are_dictionary_encoded() 
     }
 }
 
+/// Free text and JSON (`nostats`) are written without statistics, every other column with them,
+/// in the row group and in the page index; the Delta log's statistics follow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_are_kept_for_every_column_but_free_text_and_json() {
+    use parquet::file::reader::FileReader;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    ingest(&root, &fixture("task_completed_multithread.json")).await;
+
+    for t in [Table::Annotations, Table::Messages] {
+        let kept = |name: &str| t.columns().iter().any(|c| c.name() == name && c.statistics);
+        assert!(!kept("extra_json") && kept("task_id"), "{t}");
+        let reader = parquet_file(&root.join(t.name()));
+        for chunk in reader.metadata().row_group(0).columns() {
+            let name = chunk.column_path().parts()[0].as_str();
+            let stats = chunk.statistics();
+            assert_eq!(stats.is_some(), kept(name), "{t}.{name}");
+            assert_eq!(
+                chunk.column_index_offset().is_some(),
+                kept(name),
+                "{t}.{name}"
+            );
+            if let Some(s) = stats.filter(|s| s.null_count_opt() == Some(0)) {
+                assert!(s.min_bytes_opt().is_some(), "{t}.{name}");
+            }
+        }
+    }
+    let log = std::fs::read_dir(root.join("messages/_delta_log"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .find(|s| s.contains(r#""add""#))
+        .unwrap();
+    assert!(log.contains(r#"\"role\":"#), "{log}");
+    assert!(!log.contains(r#"\"text\":"#), "{log}");
+}
+
 /// Each table's row groups hold at most its own share of rows: `annotations` and `messages`
 /// theirs, every other table `row_group_rows`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
