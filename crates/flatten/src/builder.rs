@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayBuilder, ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder,
-    Int64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
+    Array, ArrayBuilder, ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder,
+    Int64Builder, ListBuilder, PrimitiveBuilder, StringBuilder, TimestampMicrosecondBuilder,
 };
+use arrow::datatypes::ArrowPrimitiveType;
 use arrow::record_batch::RecordBatch;
 use taskq_core::{ColType, Table};
 
@@ -96,15 +97,29 @@ impl ColBuilder {
                 *b = StringBuilder::with_capacity(rows + rows / 8, bytes + bytes / 8);
                 array
             }
-            ColBuilder::Int32(b) => Arc::new(b.finish()),
-            ColBuilder::Int64(b) => Arc::new(b.finish()),
-            ColBuilder::Float64(b) => Arc::new(b.finish()),
-            ColBuilder::Boolean(b) => Arc::new(b.finish()),
-            ColBuilder::Timestamp(b) => Arc::new(b.finish()),
+            ColBuilder::Int32(b) => finish_sized(b),
+            ColBuilder::Int64(b) => finish_sized(b),
+            ColBuilder::Float64(b) => finish_sized(b),
+            ColBuilder::Timestamp(b) => finish_sized(b),
+            ColBuilder::Boolean(b) => {
+                let rows = b.len();
+                let array = Arc::new(b.finish());
+                *b = BooleanBuilder::with_capacity(rows + rows / 8);
+                array
+            }
             ColBuilder::Binary(b) => Arc::new(b.finish()),
             ColBuilder::Utf8List(b) => Arc::new(b.finish()),
         }
     }
+}
+
+/// Finishes a column of numbers or timestamps, and sizes its next batch like this one, as texts
+/// are (see `ColBuilder::finish`).
+fn finish_sized<T: ArrowPrimitiveType>(b: &mut PrimitiveBuilder<T>) -> ArrayRef {
+    let rows = b.len();
+    let array = b.finish();
+    *b = PrimitiveBuilder::with_capacity(rows + rows / 8).with_data_type(array.data_type().clone());
+    Arc::new(array)
 }
 
 /// Builds one table. Before each `end_row` each column may be set once, in any order; columns
@@ -285,5 +300,25 @@ mod tests {
         assert!(s.values_capacity() >= 20_000, "{}", s.values_capacity());
         assert!(s.offsets_capacity() > 1000, "{}", s.offsets_capacity());
         assert_eq!(s.len(), 0);
+    }
+
+    #[test]
+    fn a_number_column_starts_its_next_batch_at_the_size_of_the_last_and_keeps_its_type() {
+        let mut b = ColBuilder::new(ColType::Timestamp);
+        let ColBuilder::Timestamp(t) = &mut b else {
+            unreachable!()
+        };
+        for i in 0..1000 {
+            t.append_value(i);
+        }
+        let first = b.finish();
+        let ColBuilder::Timestamp(t) = &mut b else {
+            unreachable!()
+        };
+        assert!(t.capacity() > 1000, "{}", t.capacity());
+        assert_eq!(t.len(), 0);
+        t.append_value(1);
+        assert_eq!(b.finish().data_type(), first.data_type());
+        assert_eq!(first.data_type(), &ColType::Timestamp.data_type());
     }
 }

@@ -173,8 +173,9 @@ fn objects<'v>(
     key: &str,
     extra: &mut Extra<'v>,
 ) -> Vec<(i32, Obj<'v>)> {
-    let mut out = Vec::new();
-    for (i, el) in list.unwrap_or_default().iter().enumerate() {
+    let list = list.unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    for (i, el) in list.iter().enumerate() {
         match el {
             Node::Obj(o) => out.push((i as i32, *o)),
             other => extra.put(format!("{key}[{i}]"), *other),
