@@ -247,3 +247,25 @@ fn rejected_records_are_redacted() {
         "{texts:?}"
     );
 }
+
+/// A line longer than the reader's buffer is gathered across refills: the same records, lines
+/// and offsets as from one buffer holding the whole input.
+#[test]
+fn lines_longer_than_the_buffer_frame_as_from_one_buffer() {
+    let input = format!("{A}\n\n{{\"task_id\":\"c\",\n{B}\r\n{A}");
+    let frame = |r: &mut dyn std::io::BufRead| -> Vec<(Vec<u8>, u64, u64, bool)> {
+        RecordReader::new(r)
+            .map(|rec| {
+                let rec = rec.unwrap();
+                (rec.bytes, rec.line, rec.offset, rec.broken.is_some())
+            })
+            .collect()
+    };
+    let whole = frame(&mut input.as_bytes());
+    assert_eq!(whole.len(), 4, "{whole:?}");
+    assert_eq!(whole[3].1, 5);
+    for capacity in [1, 2, 5, 7, 64] {
+        let mut small = std::io::BufReader::with_capacity(capacity, input.as_bytes());
+        assert_eq!(frame(&mut small), whole, "buffer of {capacity} bytes");
+    }
+}

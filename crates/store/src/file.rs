@@ -111,10 +111,10 @@ impl FileWriter {
     }
 }
 
-/// The file's Delta statistics: rows, and per top-level column (the first 32) its nulls and,
-/// where Parquet kept them, its least and greatest values. Parquet shortens long strings in its
-/// statistics, the greatest rounded up, so both stay bounds; a timestamp's greatest value is
-/// rounded up to the millisecond the log can hold.
+/// The file's Delta statistics: rows, and per top-level column (the first 32) that Parquet kept
+/// statistics for (not the `nostats` ones) its nulls and, where it has values, its least and
+/// greatest. Parquet shortens long strings in its statistics, the greatest rounded up, so both
+/// stay bounds; a timestamp's greatest value is rounded up to the millisecond the log can hold.
 fn stats(meta: &ParquetMetaData) -> Value {
     let schema = meta.file_metadata().schema_descr();
     let (mut mins, mut maxs, mut nulls) = (Map::new(), Map::new(), Map::new());
