@@ -21,6 +21,7 @@ use arrow::datatypes::{
 };
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
+use arrow::util::bit_util::get_bit;
 
 /// Rows held back until they fill a row group, in the order they came.
 #[derive(Debug, Default)]
@@ -172,10 +173,7 @@ fn gather_nulls(column: &[&dyn Array], order: &Order) -> Option<NullBuffer> {
     }
     let all = all.finish();
     let bits = all.values();
-    let valid = BooleanBuffer::collect_bool(order.at.len(), |k| {
-        let g = order.at[k];
-        bits[g >> 3] & (1 << (g & 7)) != 0
-    });
+    let valid = BooleanBuffer::collect_bool(order.at.len(), |k| get_bit(bits, order.at[k]));
     Some(NullBuffer::new(valid))
 }
 

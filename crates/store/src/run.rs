@@ -99,8 +99,8 @@ impl RunOptions {
 
     /// How table `t`'s files are encoded: zstd pages, row groups bounded in rows and bytes, a
     /// dictionary for the columns declared `dictionary` only, no statistics for those declared
-    /// `nostats`, and small pages (in rows, and in
-    /// bytes for plain text) in a table whose row groups are ordered by a cluster column.
+    /// `nostats`, and small pages (in rows, and in bytes for plain text) in a table whose row
+    /// groups are ordered by a cluster column.
     pub fn writer_properties(&self, t: Table) -> WriterProperties {
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
