@@ -129,8 +129,13 @@ impl<'a> Node<'a> {
     pub(crate) fn to_json(self) -> String {
         // serde_json's first allocation: most values fit, the rest grow once or twice.
         let mut out = String::with_capacity(128);
-        write::node(&mut out, &self);
+        self.write_json(&mut out);
         out
+    }
+
+    /// [`Node::to_json`]'s text, appended to `out`.
+    pub(crate) fn write_json(&self, out: &mut String) {
+        write::node(out, self);
     }
 }
 

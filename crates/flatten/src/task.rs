@@ -6,8 +6,6 @@
 //! rubric evaluations; a turn's messages, then its annotations, then its rubrics; a thread's
 //! turns, then its annotations.
 
-use std::borrow::Cow;
-
 use base64::Engine;
 use taskq_core::{
     Table, annotation_values as av, annotations as an, attachments as at, chunks as ch,
@@ -195,6 +193,16 @@ struct Walk<'a> {
     batch_id: Option<&'a str>,
     seq: i32,
     kept: u64,
+    /// Room for the annotations' JSON texts (`value_json`, `possible_values`, `metadata`), kept
+    /// across the task's rows: a `String` for each took an allocation and a free per value.
+    json: String,
+}
+
+/// `v`'s compact JSON text, written into `buf` in place of what it held.
+fn json_text<'b>(buf: &'b mut String, v: &Node) -> &'b str {
+    buf.clear();
+    v.write_json(buf);
+    buf
 }
 
 /// Appends the rows of one checked task. Never fails: every oddity inside a task is kept in an
@@ -225,6 +233,7 @@ pub(crate) fn flatten_task(b: &mut Builders, obj: Obj<'_>, delivery: &Delivery) 
         batch_id,
         seq: 0,
         kept: 0,
+        json: String::new(),
     };
     for (i, t) in objects(threads, "threads", &mut extra) {
         walk.thread(i, t);
@@ -685,10 +694,7 @@ impl Walk<'_> {
                 None
             }
         };
-        let possible_values = o
-            .get("possible_values")
-            .filter(|v| !v.is_null())
-            .map(|v| v.to_json());
+        let possible_values = o.get("possible_values").filter(|v| !v.is_null());
         let metadata = o.get("metadata").filter(|v| !v.is_null());
         let criteria_id = match metadata
             .and_then(Node::as_object)
@@ -729,24 +735,32 @@ impl Walk<'_> {
         t.str(an::Col::title, title);
         t.str(an::Col::description, description);
         if let Some(v) = value {
-            let json = v.to_json();
-            // A list or an object groups as its JSON text: serialised once for both columns.
+            let json = json_text(&mut self.json, v);
+            // A string groups as itself; a number, boolean, list or object as its JSON text,
+            // serialised once for both columns (as `value_text` spells it).
             let text = match v {
-                Node::Arr(_) | Node::Obj(_) => Some(Cow::Borrowed(json.as_str())),
-                _ => value_text(v),
+                Node::Str(s) => Some(*s),
+                Node::Null => None,
+                _ => Some(json),
             };
-            t.str(an::Col::value, text.as_deref());
+            t.str(an::Col::value, text);
             t.str(an::Col::value_type, Some(v.kind()));
             t.f64(an::Col::value_num, v.as_f64());
             t.bool(an::Col::value_bool, v.as_bool());
-            t.str(an::Col::value_json, Some(&json));
+            t.str(an::Col::value_json, Some(json));
         }
         t.list(an::Col::labels, labels.as_deref());
-        t.str(an::Col::possible_values, possible_values.as_deref());
+        t.str(
+            an::Col::possible_values,
+            possible_values.map(|v| json_text(&mut self.json, v)),
+        );
         t.bool(an::Col::not_applicable, not_applicable);
         t.bool(an::Col::cannot_assess, cannot_assess);
         t.str(an::Col::justification, justification);
-        t.str(an::Col::metadata, metadata.map(|v| v.to_json()).as_deref());
+        t.str(
+            an::Col::metadata,
+            metadata.map(|v| json_text(&mut self.json, v)),
+        );
         t.str(an::Col::criteria_id, criteria_id);
         t.str(an::Col::extra_json, x.as_deref());
         t.end_row();
