@@ -200,7 +200,9 @@ mod tests {
     #[test]
     fn numbers_keep_their_float_spelling() {
         let arena = bumpalo::Bump::new();
-        let Node::Arr(items) = crate::json::parse(b"[7.0, 3, -0.5, true]", &arena).unwrap() else {
+        let Node::Arr(items) =
+            crate::json::parse(b"[7.0, 3, -0.5, true]", &arena, &mut Default::default()).unwrap()
+        else {
             panic!("not an array")
         };
         let texts: Vec<_> = items.iter().map(|n| value_text(n).unwrap()).collect();

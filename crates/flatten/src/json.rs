@@ -166,34 +166,63 @@ pub(crate) fn pairs_to_json<'p>(pairs: impl Iterator<Item = (&'p str, &'p Node<'
     out
 }
 
-/// Parses one JSON text into a tree that borrows `input` and `arena`.
-pub(crate) fn parse<'a>(input: &'a [u8], arena: &'a Bump) -> Result<Node<'a>, serde_json::Error> {
-    if let Ok(text) = simdutf8::basic::from_utf8(input)
-        && let Some(node) = direct::parse(text, &Ctx::new(arena))
-    {
-        return Ok(node);
+/// Parses one JSON text into a tree that borrows `input` and `arena`; `scratch` lends the room
+/// it grew to in the parses before.
+pub(crate) fn parse<'a>(
+    input: &'a [u8],
+    arena: &'a Bump,
+    scratch: &mut Scratch,
+) -> Result<Node<'a>, serde_json::Error> {
+    if let Ok(text) = simdutf8::basic::from_utf8(input) {
+        let ctx = Ctx::new(arena, scratch);
+        let node = direct::parse(text, &ctx, &mut scratch.unescaped);
+        ctx.give_back(scratch);
+        if let Some(node) = node {
+            return Ok(node);
+        }
     }
-    parse_with_serde_json(input, arena)
+    let ctx = Ctx::new(arena, scratch);
+    let node = parse_with_serde_json(input, &ctx);
+    ctx.give_back(scratch);
+    node
+}
+
+/// The parser's two stacks and its buffer for unescaped strings, kept between records so that
+/// their room is reused (made anew for each record, they regrew for each). The stacks are empty
+/// between parses.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    items: Vec<Node<'static>>,
+    members: Vec<(&'static str, Node<'static>)>,
+    unescaped: String,
+}
+
+/// `v` emptied, as a vector of another element type with the same room: an empty vector's
+/// allocation carries no borrows, and collecting in place keeps it (the map is never called).
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
 
 /// The reference parser: slower, and the one whose errors users see.
 fn parse_with_serde_json<'a>(
     input: &'a [u8],
-    arena: &'a Bump,
+    ctx: &Ctx<'a>,
 ) -> Result<Node<'a>, serde_json::Error> {
-    let ctx = Ctx::new(arena);
     // Checking UTF-8 once lets serde_json skip the check per string; an invalid input goes
     // through the byte reader, which reports where it breaks.
     match std::str::from_utf8(input) {
         Ok(text) => {
             let mut de = serde_json::Deserializer::from_str(text);
-            let node = NodeSeed(&ctx).deserialize(&mut de)?;
+            let node = NodeSeed(ctx).deserialize(&mut de)?;
             de.end()?;
             Ok(node)
         }
         Err(_) => {
             let mut de = serde_json::Deserializer::from_slice(input);
-            let node = NodeSeed(&ctx).deserialize(&mut de)?;
+            let node = NodeSeed(ctx).deserialize(&mut de)?;
             de.end()?;
             Ok(node)
         }
@@ -214,13 +243,20 @@ struct Ctx<'a> {
 const MAX_DEPTH: usize = 127;
 
 impl<'a> Ctx<'a> {
-    fn new(arena: &'a Bump) -> Self {
+    /// A context on `arena` whose stacks take the room of `scratch`'s.
+    fn new(arena: &'a Bump, scratch: &mut Scratch) -> Self {
         Ctx {
             arena,
-            items: RefCell::default(),
-            members: RefCell::default(),
+            items: RefCell::new(recycle(std::mem::take(&mut scratch.items))),
+            members: RefCell::new(recycle(std::mem::take(&mut scratch.members))),
             depth: Cell::new(0),
         }
+    }
+
+    /// Hands the stacks' room back to `scratch` (a parse given up on leaves them not empty).
+    fn give_back(self, scratch: &mut Scratch) {
+        scratch.items = recycle(self.items.into_inner());
+        scratch.members = recycle(self.members.into_inner());
     }
 
     fn enter<E: serde::de::Error>(&self) -> Result<(), E> {
@@ -424,7 +460,9 @@ mod tests {
 
     fn roundtrip(text: &str) -> String {
         let arena = Bump::new();
-        parse(text.as_bytes(), &arena).unwrap().to_json()
+        parse(text.as_bytes(), &arena, &mut Scratch::default())
+            .unwrap()
+            .to_json()
     }
 
     #[test]
@@ -468,7 +506,9 @@ mod tests {
     fn errors_are_serde_jsons() {
         let arena = Bump::new();
         for text in [&b"{\"a\":}"[..], b"[1,2", b"{\"a\":1} x", b"\"\xff\"", b""] {
-            let ours = parse(text, &arena).unwrap_err().to_string();
+            let ours = parse(text, &arena, &mut Scratch::default())
+                .unwrap_err()
+                .to_string();
             let theirs = serde_json::from_slice::<serde_json::Value>(text)
                 .unwrap_err()
                 .to_string();
@@ -476,14 +516,19 @@ mod tests {
         }
     }
 
-    /// Both parsers' answers, as text that tells `-0.0` from `0.0`, or their errors.
-    fn both(text: &[u8]) -> (Result<String, String>, Result<String, String>) {
+    /// Both parsers' answers, as text that tells `-0.0` from `0.0`, or their errors. Ours
+    /// parses with `scratch` as left by the inputs before, some of them given up on.
+    fn both(
+        text: &[u8],
+        scratch: &mut Scratch,
+    ) -> (Result<String, String>, Result<String, String>) {
         let show = |r: Result<Node, serde_json::Error>| {
             r.map(|n| format!("{n:?} {}", n.to_json()))
                 .map_err(|e| e.to_string())
         };
         let (a, b) = (Bump::new(), Bump::new());
-        (show(parse(text, &a)), show(parse_with_serde_json(text, &b)))
+        let theirs = parse_with_serde_json(text, &Ctx::new(&b, &mut Scratch::default()));
+        (show(parse(text, &a, scratch)), show(theirs))
     }
 
     /// A small deterministic generator, so a failure names an input that can be made again.
@@ -613,21 +658,25 @@ mod tests {
             texts.push(format!("{{\"{text}\":-0,\"k\":0.0}}").into_bytes());
         }
         let mut read_by_serde_json = 0;
+        let mut scratch = Scratch::default();
         for text in texts {
-            let (ours, reference) = both(&text);
+            let (ours, reference) = both(&text, &mut scratch);
             assert_eq!(ours, reference, "{}", String::from_utf8_lossy(&text));
             // And written back as serde_json writes what it read.
             if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&text) {
                 redact_value(&mut value);
                 let arena = Bump::new();
-                let node = parse(&text, &arena).unwrap();
+                let node = parse(&text, &arena, &mut scratch).unwrap();
                 assert_eq!(node.to_json(), value.to_string());
             }
             // All that serde_json takes, ours takes itself, but integers past 64 bits.
             let arena = Bump::new();
-            let direct = std::str::from_utf8(&text)
-                .ok()
-                .and_then(|t| direct::parse(t, &Ctx::new(&arena)));
+            let direct = std::str::from_utf8(&text).ok().and_then(|t| {
+                let ctx = Ctx::new(&arena, &mut scratch);
+                let node = direct::parse(t, &ctx, &mut String::new());
+                ctx.give_back(&mut scratch);
+                node
+            });
             let digits = text.strip_prefix(b"-").unwrap_or(&text);
             let long_integer = digits.len() > 19 && digits.iter().all(u8::is_ascii_digit);
             if reference.is_ok() && !long_integer {
@@ -639,9 +688,31 @@ mod tests {
     }
 
     #[test]
+    fn scratch_keeps_its_room_and_no_items() {
+        let mut scratch = Scratch::default();
+        let arena = Bump::new();
+        let members: Vec<String> = (0..50)
+            .map(|i| format!("\"k{i}\":[{i},\"a\\n\"]"))
+            .collect();
+        let text = format!("{{{}}}", members.join(","));
+        parse(text.as_bytes(), &arena, &mut scratch).unwrap();
+        let room = (scratch.items.capacity(), scratch.members.capacity());
+        assert!(room.0 >= 2 && room.1 >= 50, "{room:?}");
+        // Given up on by both parsers half way, with items and members on the stacks.
+        assert!(parse(br#"{"a":[1,{"b":[2,"#, &arena, &mut scratch).is_err());
+        assert!(scratch.items.is_empty() && scratch.members.is_empty());
+        assert!(scratch.items.capacity() >= room.0 && scratch.members.capacity() >= room.1);
+    }
+
+    #[test]
     fn negative_zero_stays_negative() {
         let arena = Bump::new();
-        let node = parse(b"[-0, -0.0, -0.00e5, 0.0, 0]", &arena).unwrap();
+        let node = parse(
+            b"[-0, -0.0, -0.00e5, 0.0, 0]",
+            &arena,
+            &mut Scratch::default(),
+        )
+        .unwrap();
         assert_eq!(node.to_json(), "[-0.0,-0.0,-0.0,0.0,0]");
     }
 
@@ -649,13 +720,18 @@ mod tests {
     fn deep_nesting_is_refused_not_overflowed() {
         let arena = Bump::new();
         let deep = "[".repeat(100_000);
-        assert!(parse(deep.as_bytes(), &arena).is_err());
+        assert!(parse(deep.as_bytes(), &arena, &mut Scratch::default()).is_err());
     }
 
     #[test]
     fn numbers_read_and_print_like_serde_json() {
         let arena = Bump::new();
-        let node = parse(b"[7.0,3,-0.5,0.013459268511805123]", &arena).unwrap();
+        let node = parse(
+            b"[7.0,3,-0.5,0.013459268511805123]",
+            &arena,
+            &mut Scratch::default(),
+        )
+        .unwrap();
         let Node::Arr(items) = node else {
             panic!("not an array")
         };

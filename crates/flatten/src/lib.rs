@@ -82,7 +82,7 @@ impl Delivery {
     /// From the text of an envelope's `delivery` member: an id or an expanded delivery object.
     pub(crate) fn from_envelope(text: &[u8]) -> Delivery {
         let arena = Bump::new();
-        json::parse(text, &arena)
+        json::parse(text, &arena, &mut json::Scratch::default())
             .map_or_else(|_| Delivery::default(), |v| Self::from_envelope_node(&v))
     }
 
@@ -133,6 +133,7 @@ pub struct FlattenStats {
 pub struct Flattener {
     /// Holds the parsed tree of the record being flattened; reset for each record.
     arena: Bump,
+    scratch: json::Scratch,
     rows: Rows,
 }
 
@@ -163,6 +164,7 @@ impl Flattener {
     pub fn new() -> Self {
         Flattener {
             arena: Bump::new(),
+            scratch: json::Scratch::default(),
             rows: Rows {
                 builders: task::Builders::new(),
                 ids: HashSet::new(),
@@ -187,7 +189,7 @@ impl Flattener {
             return vec![reject(None, RecordError::Broken(why), &record.bytes)];
         }
         self.arena.reset();
-        let value = match json::parse(&record.bytes, &self.arena) {
+        let value = match json::parse(&record.bytes, &self.arena, &mut self.scratch) {
             Ok(v) => v,
             Err(e) => {
                 return vec![reject(

@@ -8,18 +8,19 @@
 
 use super::{Ctx, Keys, Node, Num};
 
-/// Parses all of `text`: one value, white space around it.
-pub(super) fn parse<'a>(text: &'a str, ctx: &Ctx<'a>) -> Option<Node<'a>> {
+/// Parses all of `text`: one value, white space around it. `unescaped` lends its room.
+pub(super) fn parse<'a>(text: &'a str, ctx: &Ctx<'a>, unescaped: &mut String) -> Option<Node<'a>> {
     let mut p = Parser {
         text,
         s: text.as_bytes(),
         i: 0,
         ctx,
-        scratch: String::new(),
+        scratch: std::mem::take(unescaped),
     };
-    let node = p.value()?;
+    let node = p.value();
     p.skip_ws();
-    (p.i == p.s.len()).then_some(node)
+    *unescaped = p.scratch;
+    node.filter(|_| p.i == p.s.len())
 }
 
 struct Parser<'c, 'a> {
