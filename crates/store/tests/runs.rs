@@ -227,7 +227,7 @@ async fn the_columns_declared_dictionary_and_only_they_are_dictionary_encoded() 
             .encodings()
             .any(|e| matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY))
     };
-    assert!(dictionary("key") && dictionary("scope") && dictionary("model"));
+    assert!(dictionary("key") && dictionary("role") && dictionary("model"));
     assert!(dictionary("task_id"));
     for c in Table::Annotations
         .columns()
