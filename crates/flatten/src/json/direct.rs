@@ -126,32 +126,39 @@ impl<'a> Parser<'_, 'a> {
     }
 
     /// A string at the opening quote: borrowed from the input, or unescaped into the arena.
+    /// Inlined where strings are read (keys and values), its rare turns out of line: a call
+    /// for each of the record's strings cost some 20 instructions of saving registers and
+    /// loading the scan's constants.
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.i + 1;
+        let end = next_special(self.s, start)?;
+        if self.s[end] == b'"' {
+            self.i = end + 1;
+            // Not `text.get(start..end)`, which the compiler left a call here.
+            let (before, _) = self.text.split_at_checked(end)?;
+            return before.split_at_checked(start).map(|(_, text)| text);
+        }
+        self.escaped_string(start, end)
+    }
+
+    /// The rest of a string from `start` whose first special byte, at `end`, is not its
+    /// closing quote: an escape, or a control character (refused, as serde_json does).
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize, mut end: usize) -> Option<&'a str> {
+        self.scratch.clear();
         let mut at = start;
-        let mut escaped = false;
         loop {
-            let end = next_special(self.s, at)?;
             if self.s[end] < 0x20 {
-                // serde_json refuses control characters in strings.
                 return None;
             }
-            if escaped {
-                self.scratch.push_str(self.text.get(at..end)?);
-            }
+            self.scratch.push_str(self.text.get(at..end)?);
             if self.s[end] == b'"' {
                 self.i = end + 1;
-                return match escaped {
-                    false => self.text.get(start..end),
-                    true => Some(self.ctx.arena.alloc_str(&self.scratch)),
-                };
-            }
-            if !escaped {
-                escaped = true;
-                self.scratch.clear();
-                self.scratch.push_str(self.text.get(start..end)?);
+                return Some(self.ctx.arena.alloc_str(&self.scratch));
             }
             at = self.escape(end + 1)?;
+            end = next_special(self.s, at)?;
         }
     }
 
@@ -275,7 +282,7 @@ const SPECIAL: [bool; 256] = {
 /// the short strings most are) 32 at a time in a loop the compiler turns into vector compares,
 /// then 8 at a time again within the 32 that hold it (byte by byte there, the parser's string
 /// scan took 6 % more instructions).
-/// Shared with the writer, and then inlined into the parser's string loop only when asked.
+/// Shared with the writer.
 #[inline]
 pub(super) fn next_special(s: &[u8], mut at: usize) -> Option<usize> {
     for _ in 0..2 {
