@@ -173,18 +173,13 @@ pub(crate) fn parse<'a>(
     arena: &'a Bump,
     scratch: &mut Scratch,
 ) -> Result<Node<'a>, serde_json::Error> {
-    if let Ok(text) = simdutf8::basic::from_utf8(input) {
-        let ctx = Ctx::new(arena, scratch);
-        let node = direct::parse(text, &ctx, &mut scratch.unescaped);
-        ctx.give_back(scratch);
-        if let Some(node) = node {
-            return Ok(node);
-        }
+    if let Ok(text) = simdutf8::basic::from_utf8(input)
+        && let Some(node) =
+            scratch.lend(arena, |ctx, unescaped| direct::parse(text, ctx, unescaped))
+    {
+        return Ok(node);
     }
-    let ctx = Ctx::new(arena, scratch);
-    let node = parse_with_serde_json(input, &ctx);
-    ctx.give_back(scratch);
-    node
+    scratch.lend(arena, |ctx, _| parse_with_serde_json(input, ctx))
 }
 
 /// The parser's two stacks and its buffer for unescaped strings, kept between records so that
@@ -195,6 +190,21 @@ pub(crate) struct Scratch {
     items: Vec<Node<'static>>,
     members: Vec<(&'static str, Node<'static>)>,
     unescaped: String,
+}
+
+impl Scratch {
+    /// Runs `parse` with a context of its own on `arena` (a parse given up on leaves its depth
+    /// and stacks behind), lending it this scratch's room and taking the room back after.
+    fn lend<'a, R>(
+        &mut self,
+        arena: &'a Bump,
+        parse: impl FnOnce(&Ctx<'a>, &mut String) -> R,
+    ) -> R {
+        let ctx = Ctx::new(arena, self);
+        let out = parse(&ctx, &mut self.unescaped);
+        ctx.give_back(self);
+        out
+    }
 }
 
 /// `v` emptied, as a vector of another element type with the same room: an empty vector's
@@ -527,7 +537,7 @@ mod tests {
                 .map_err(|e| e.to_string())
         };
         let (a, b) = (Bump::new(), Bump::new());
-        let theirs = parse_with_serde_json(text, &Ctx::new(&b, &mut Scratch::default()));
+        let theirs = Scratch::default().lend(&b, |ctx, _| parse_with_serde_json(text, ctx));
         (show(parse(text, &a, scratch)), show(theirs))
     }
 
@@ -672,10 +682,7 @@ mod tests {
             // All that serde_json takes, ours takes itself, but integers past 64 bits.
             let arena = Bump::new();
             let direct = std::str::from_utf8(&text).ok().and_then(|t| {
-                let ctx = Ctx::new(&arena, &mut scratch);
-                let node = direct::parse(t, &ctx, &mut String::new());
-                ctx.give_back(&mut scratch);
-                node
+                scratch.lend(&arena, |ctx, unescaped| direct::parse(t, ctx, unescaped))
             });
             let digits = text.strip_prefix(b"-").unwrap_or(&text);
             let long_integer = digits.len() > 19 && digits.iter().all(u8::is_ascii_digit);
