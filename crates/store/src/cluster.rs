@@ -62,54 +62,72 @@ impl Held {
     }
 }
 
-/// The rows of `parts` as one batch ordered by the text column `col`: nulls first, then by
-/// value; rows of one value keep their order.
-pub(crate) fn clustered(parts: &[RecordBatch], col: usize) -> Result<RecordBatch, ArrowError> {
-    // Number the distinct values as they come (0 is null), rank the numbers by value, then
-    // count rows per rank: a stable counting sort, linear in the rows.
-    // foldhash: std's SipHash took 190 instructions a key, 0.6 % of an ingest (callgrind).
-    let mut numbers: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
-    let mut rows: Vec<((usize, usize), u32)> = Vec::new();
-    for (p, part) in parts.iter().enumerate() {
-        let values = part.column(col).as_string::<i32>();
-        for i in 0..values.len() {
-            let n = if values.is_null(i) {
-                0
-            } else {
-                let next = numbers.len() as u32 + 1;
-                *numbers.entry(values.value(i)).or_insert(next)
-            };
-            rows.push(((p, i), n));
+/// The rows of `parts` ordered by the text column `col`: nulls first, then by value; rows of
+/// one value keep their order. Columns are gathered one at a time, so they can be made (and
+/// encoded) side by side, and no ordered copy of the whole row group is held at once.
+pub(crate) struct Clustered<'a> {
+    parts: &'a [RecordBatch],
+    order: Order,
+}
+
+impl<'a> Clustered<'a> {
+    pub(crate) fn new(parts: &'a [RecordBatch], col: usize) -> Self {
+        // Number the distinct values as they come (0 is null), rank the numbers by value, then
+        // count rows per rank: a stable counting sort, linear in the rows.
+        // foldhash: std's SipHash took 190 instructions a key, 0.6 % of an ingest (callgrind).
+        let mut numbers: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut rows: Vec<((usize, usize), u32)> = Vec::new();
+        for (p, part) in parts.iter().enumerate() {
+            let values = part.column(col).as_string::<i32>();
+            for i in 0..values.len() {
+                let n = if values.is_null(i) {
+                    0
+                } else {
+                    let next = numbers.len() as u32 + 1;
+                    *numbers.entry(values.value(i)).or_insert(next)
+                };
+                rows.push(((p, i), n));
+            }
+        }
+        let mut by_value: Vec<(&str, u32)> = numbers.into_iter().collect();
+        by_value.sort_unstable();
+        let mut rank = vec![0usize; by_value.len() + 1];
+        for (r, (_, n)) in by_value.iter().enumerate() {
+            rank[*n as usize] = r + 1;
+        }
+        let mut next_slot = vec![0usize; by_value.len() + 2];
+        for (_, n) in &rows {
+            next_slot[rank[*n as usize] + 1] += 1;
+        }
+        for r in 1..next_slot.len() {
+            next_slot[r] += next_slot[r - 1];
+        }
+        let mut order = vec![(0, 0); rows.len()];
+        for (at, n) in rows {
+            let slot = &mut next_slot[rank[n as usize]];
+            order[*slot] = at;
+            *slot += 1;
+        }
+        let lens: Vec<usize> = parts.iter().map(RecordBatch::num_rows).collect();
+        Clustered {
+            parts,
+            order: Order::new(&lens, order),
         }
     }
-    let mut by_value: Vec<(&str, u32)> = numbers.into_iter().collect();
-    by_value.sort_unstable();
-    let mut rank = vec![0usize; by_value.len() + 1];
-    for (r, (_, n)) in by_value.iter().enumerate() {
-        rank[*n as usize] = r + 1;
+
+    /// Column `c` of the ordered rows.
+    pub(crate) fn column(&self, c: usize) -> Result<ArrayRef, ArrowError> {
+        let column: Vec<&dyn Array> = self.parts.iter().map(|p| p.column(c).as_ref()).collect();
+        gather(&column, &self.order)
     }
-    let mut next_slot = vec![0usize; by_value.len() + 2];
-    for (_, n) in &rows {
-        next_slot[rank[*n as usize] + 1] += 1;
+
+    /// The bytes of column `c` in the parts: about what making and encoding it costs.
+    pub(crate) fn weight(&self, c: usize) -> usize {
+        self.parts
+            .iter()
+            .map(|p| p.column(c).get_buffer_memory_size())
+            .sum()
     }
-    for r in 1..next_slot.len() {
-        next_slot[r] += next_slot[r - 1];
-    }
-    let mut order = vec![(0, 0); rows.len()];
-    for (at, n) in rows {
-        let slot = &mut next_slot[rank[n as usize]];
-        order[*slot] = at;
-        *slot += 1;
-    }
-    let lens: Vec<usize> = parts.iter().map(RecordBatch::num_rows).collect();
-    let order = Order::new(&lens, order);
-    let columns = (0..parts[0].num_columns())
-        .map(|c| {
-            let column: Vec<&dyn Array> = parts.iter().map(|p| p.column(c).as_ref()).collect();
-            gather(&column, &order)
-        })
-        .collect::<Result<_, _>>()?;
-    RecordBatch::try_new(parts[0].schema(), columns)
 }
 
 /// Where each output row comes from: `rows[k]` is (part, row), `at[k]` the same row's place
@@ -224,6 +242,14 @@ mod tests {
 
     use super::*;
 
+    fn clustered(parts: &[RecordBatch], col: usize) -> RecordBatch {
+        let rows = Clustered::new(parts, col);
+        let columns = (0..parts[0].num_columns())
+            .map(|c| rows.column(c).unwrap())
+            .collect();
+        RecordBatch::try_new(parts[0].schema(), columns).unwrap()
+    }
+
     /// The flag a row numbered `n` carries: null for every third, so nulls move too.
     fn flag(n: i32) -> Option<bool> {
         (n % 3 != 2).then_some(n % 2 == 0)
@@ -267,7 +293,7 @@ mod tests {
             batch(3, &[Some("b"), Some("c")]),
             batch(5, &[Some("a"), None]),
         ];
-        let got = clustered(&parts, 1).unwrap();
+        let got = clustered(&parts, 1);
         assert_eq!(
             rows(&got),
             [

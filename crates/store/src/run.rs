@@ -23,7 +23,7 @@ use parquet::schema::types::ColumnPath;
 use taskq_core::{ColType, Table};
 use tokio::task::JoinHandle;
 
-use crate::cluster::{Held, clustered};
+use crate::cluster::{Clustered, Held};
 use crate::file::FileWriter;
 use crate::ids::TaskIds;
 use crate::lock::WriteLock;
@@ -59,6 +59,8 @@ pub struct RunOptions {
     /// where a cluster value does, so a page that holds a value's first or last rows holds its
     /// neighbour's too; small pages keep that share small when the neighbour's texts are long.
     pub clustered_text_page_bytes: usize,
+    /// Threads that order and encode the columns of one such row group side by side.
+    pub clustered_threads: usize,
 }
 
 impl Default for RunOptions {
@@ -83,6 +85,7 @@ impl Default for RunOptions {
             // Win rate over 1 GB, medians of 15 beside DuckDB: 0.159 / 0.167 s at 1 MB (the
             // Parquet default), 0.151 / 0.158 s at 64 KB; 32 KB no faster.
             clustered_text_page_bytes: 64 << 10,
+            clustered_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -461,16 +464,16 @@ impl Run {
         let Writer::Idle(mut w) = std::mem::replace(slot, Writer::None) else {
             unreachable!()
         };
+        let threads = self.opts.clustered_threads;
         *slot = Writer::Busy(tokio::spawn(async move {
-            let batch = match rows {
-                Rows::Batch(b) => b,
-                Rows::Held(parts, col) => clustered(&parts, col).map_err(|e| {
-                    StoreError::delta(t)(DeltaTableError::Generic(format!(
-                        "ordering a row group: {e}"
-                    )))
-                })?,
-            };
-            w.write(&batch).map(|()| w)
+            match rows {
+                Rows::Batch(b) => w.write(&b)?,
+                Rows::Held(parts, col) => {
+                    let rows = Clustered::new(&parts, col);
+                    w.write_row_group(|c| rows.weight(c), |c| rows.column(c), threads)?;
+                }
+            }
+            Ok(w)
         }));
         Ok(())
     }
