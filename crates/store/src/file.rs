@@ -131,8 +131,9 @@ impl FileWriter {
 
     /// Writes one row group whose column `c` is `column(c)`. `threads` threads each take the
     /// next column, the heaviest first by `weight` (so that none is left alone with a large one
-    /// at the end), make it and encode it; the row group is then appended in the schema's order. Encoded one column after the other, the ordered table's row groups
-    /// were the longest chain of work in an ingest, and the other core often waited for them.
+    /// at the end), make it and encode it; the row group is then appended in the schema's
+    /// order. Encoded one column after the other, the ordered table's row groups were the
+    /// longest chain of work in an ingest, and the other core often waited for them.
     pub(crate) fn write_row_group<F>(
         &mut self,
         weight: impl Fn(usize) -> usize,
@@ -175,7 +176,7 @@ impl FileWriter {
             }
         };
         std::thread::scope(|s| {
-            for _ in 1..threads.max(1) {
+            for _ in 1..threads {
                 s.spawn(work);
             }
             work();
@@ -499,7 +500,7 @@ mod tests {
         let mut w = writer(side.path(), 40, u64::MAX);
         for start in [0, 40, 80] {
             let b = batch(&schema(), start..start + 40);
-            // The lightest column first, so the threads finish out of the schema's order.
+            // The schema's last column is the heaviest: columns are taken out of its order.
             let weight = |c: usize| c;
             w.write_row_group(weight, |c| Ok(b.column(c).clone()), 3)
                 .unwrap();
