@@ -8,7 +8,6 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -144,8 +143,6 @@ impl FileWriter {
         F: Fn(usize) -> Result<ArrayRef, ArrowError> + Sync,
     {
         let schema = self.schema.clone();
-        let mut order: Vec<usize> = (0..schema.fields().len()).collect();
-        order.sort_by_key(|&c| std::cmp::Reverse(weight(c)));
         let (path, open) = self.open(true)?;
         let Open::RowGroups(w, factory) = open else {
             unreachable!("a table is written by batches or by row groups, not both")
@@ -157,38 +154,46 @@ impl FileWriter {
             let reason = "a column of more than one Parquet leaf".to_owned();
             return Err(StoreError::parquet(path)(ParquetError::NYI(reason)));
         }
-        let writers: Vec<Mutex<Option<ArrowColumnWriter>>> =
-            writers.into_iter().map(|w| Mutex::new(Some(w))).collect();
-        let chunks: Vec<Mutex<Option<Result<ArrowColumnChunk, ParquetError>>>> =
-            writers.iter().map(|_| Mutex::new(None)).collect();
-        let next = AtomicUsize::new(0);
-        let encode = |c: usize| -> Result<ArrowColumnChunk, ParquetError> {
-            let array = column(c)?;
-            let mut writer = lock(&writers[c]).take().expect("each column is taken once");
-            for leaf in compute_leaves(schema.field(c), &array)? {
+        // Columns wait in a queue, the heaviest first; each thread returns what it encoded.
+        let mut columns: Vec<(usize, ArrowColumnWriter)> =
+            writers.into_iter().enumerate().collect();
+        columns.sort_by_key(|&(c, _)| std::cmp::Reverse(weight(c)));
+        let queue = Mutex::new(columns.into_iter());
+        let encode = |c: usize, mut writer: ArrowColumnWriter| {
+            for leaf in compute_leaves(schema.field(c), &column(c)?)? {
                 writer.write(&leaf)?;
             }
             writer.close()
         };
         let work = || {
-            while let Some(&c) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                *lock(&chunks[c]) = Some(encode(c));
+            let mut done = Vec::new();
+            loop {
+                // Its own statement, so the queue is unlocked before the column is encoded.
+                let next = lock(&queue).next();
+                let Some((c, writer)) = next else {
+                    return done;
+                };
+                done.push((c, encode(c, writer)));
             }
         };
-        std::thread::scope(|s| {
-            for _ in 1..threads {
-                s.spawn(work);
-            }
-            work();
-        });
+        let mut chunks: Vec<(usize, Result<ArrowColumnChunk, ParquetError>)> =
+            std::thread::scope(|s| {
+                let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+                let mut done = work();
+                for other in others {
+                    done.extend(
+                        other
+                            .join()
+                            .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    );
+                }
+                done
+            });
+        chunks.sort_by_key(|&(c, _)| c);
         let mut group = w.next_row_group().map_err(StoreError::parquet(&path))?;
-        for chunk in chunks {
-            let chunk = chunk
-                .into_inner()
-                .unwrap_or_else(PoisonError::into_inner)
-                .expect("every column is encoded")
-                .map_err(StoreError::parquet(&path))?;
+        for (_, chunk) in chunks {
             chunk
+                .map_err(StoreError::parquet(&path))?
                 .append_to_row_group(&mut group)
                 .map_err(StoreError::parquet(&path))?;
         }
