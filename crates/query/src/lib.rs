@@ -55,6 +55,15 @@ impl Session {
         let parquet = &mut config.options_mut().execution.parquet;
         parquet.pushdown_filters = true;
         parquet.reorder_filters = true;
+        // A hash join would push its build side into the probe side's scan as a filter, which
+        // the reader then evaluates row by row: a hash and a lookup for every row, repeated by
+        // the join itself. taskq's joins (messages to their turns' annotations, tasks to their
+        // annotations) mostly keep the probe rows or scatter the ones they drop, and their keys
+        // are not clustered for the filter's bounds to prune. 1 GB corpus: the win rate 0.144 s
+        // with it, 0.120 s without; other joins 6-17 % longer with it, but a join to a couple
+        // dozen tasks 22 ms shorter (docs/performance.md). A user can `SET` it back on.
+        let optimizer = &mut config.options_mut().optimizer;
+        optimizer.enable_join_dynamic_filter_pushdown = false;
         let ctx = SessionContext::new_with_config(config);
         let schema = catalog::DatasetSchema::new(dataset, ctx.runtime_env());
         let catalog = datafusion::catalog::MemoryCatalogProvider::new();
