@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use arrow::array::ArrayRef;
@@ -169,7 +169,7 @@ impl FileWriter {
             let mut done = Vec::new();
             loop {
                 // Its own statement, so the queue is unlocked before the column is encoded.
-                let next = lock(&queue).next();
+                let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
                 let Some((c, writer)) = next else {
                     return done;
                 };
@@ -240,10 +240,6 @@ impl FileWriter {
         });
         Ok(())
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The file's Delta statistics: rows, and per top-level column (the first 32) that Parquet kept
