@@ -11,7 +11,7 @@ use taskq_core::Table;
 use taskq_flatten::{Flattener, Record, RecordReader};
 use taskq_ingest::{IngestOptions, Input};
 use taskq_query::Session;
-use taskq_store::{Dataset, RunOptions};
+use taskq_store::{Dataset, EncodeOptions};
 
 const TASKS: usize = 1000;
 
@@ -47,7 +47,7 @@ fn stages(c: &mut Criterion) {
         f.push(r);
     }
     let batches = f.flush().unwrap();
-    let opts = RunOptions::default();
+    let opts = EncodeOptions::default();
     // The same pages left uncompressed: the difference is what zstd costs.
     for (name, zstd) in [
         ("encode Parquet as ingest does, every table", true),

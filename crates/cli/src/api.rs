@@ -1,7 +1,6 @@
 //! `fetch`, `sync` and `deliveries`: flags mapped onto taskq-client and the pull loop.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use taskq_ingest::IngestOptions;
 use taskq_query::{Format, QueryResult};
 
 use crate::pull::{PullOptions, PullReport, Source, pull, state_key};
-use crate::{DatasetArg, dataset, report};
+use crate::{DatasetArg, Outcome, dataset, report};
 
 /// Where the API is and how hard to try.
 #[derive(clap::Args, Debug, Clone)]
@@ -204,7 +203,7 @@ pub(crate) struct DeliveriesArgs {
     /// Only deliveries made before this instant (RFC 3339)
     #[arg(long, value_parser = parse_time, value_name = "TIME")]
     delivered_before: Option<DateTime<Utc>>,
-    #[arg(long, default_value = "table", value_parser = clap::builder::PossibleValuesParser::new(Format::NAMES))]
+    #[arg(long, default_value = "table", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
     format: String,
     #[command(flatten)]
     api: ApiArgs,
@@ -248,7 +247,7 @@ fn client(args: &ApiArgs) -> Result<Client> {
     Ok(Client::new(o)?)
 }
 
-pub(crate) async fn fetch(args: FetchArgs) -> Result<ExitCode> {
+pub(crate) async fn fetch(args: FetchArgs) -> Result<Outcome> {
     let client = client(&args.pull.api)?;
     let page = &args.pull.page;
     let mut sources = Vec::new();
@@ -307,7 +306,7 @@ pub(crate) async fn fetch(args: FetchArgs) -> Result<ExitCode> {
     finish(&done, &opts)
 }
 
-pub(crate) async fn sync(args: SyncArgs) -> Result<ExitCode> {
+pub(crate) async fn sync(args: SyncArgs) -> Result<Outcome> {
     let client = client(&args.pull.api)?;
     let page = &args.pull.page;
     let scopes = args.scope.scopes();
@@ -337,7 +336,7 @@ pub(crate) async fn sync(args: SyncArgs) -> Result<ExitCode> {
         }
     }
     let done = pull(&client, sources, &opts).await?;
-    let code = finish(&done, &opts)?;
+    let outcome = finish(&done, &opts)?;
     for scope in &scopes {
         let key = state_key(scope);
         let state = done.sync_states.iter().find(|(k, _)| *k == key);
@@ -349,10 +348,10 @@ pub(crate) async fn sync(args: SyncArgs) -> Result<ExitCode> {
             );
         }
     }
-    Ok(code)
+    Ok(outcome)
 }
 
-fn finish(done: &PullReport, opts: &PullOptions) -> Result<ExitCode> {
+fn finish(done: &PullReport, opts: &PullOptions) -> Result<Outcome> {
     let out = &mut std::io::stdout().lock();
     use std::io::Write;
     writeln!(
@@ -365,10 +364,11 @@ fn finish(done: &PullReport, opts: &PullOptions) -> Result<ExitCode> {
         done.retries
     )?;
     report::ingest(&done.ingest, &opts.ingest.dataset, out)?;
-    Ok(report::exit_code(&done.ingest))
+    report::warnings(&done.ingest.warnings);
+    Ok(Outcome::of_ingest(&done.ingest))
 }
 
-pub(crate) async fn deliveries(args: DeliveriesArgs) -> Result<ExitCode> {
+pub(crate) async fn deliveries(args: DeliveriesArgs) -> Result<Outcome> {
     let client = client(&args.api)?;
     let project = match (args.project, args.project_id) {
         (Some(name), _) => Scope::ProjectName(name),
@@ -411,5 +411,5 @@ pub(crate) async fn deliveries(args: DeliveriesArgs) -> Result<ExitCode> {
     };
     let format = Format::from_name(&args.format).context("unknown format")?;
     result.write(format, &mut std::io::BufWriter::new(std::io::stdout()))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Done)
 }

@@ -63,7 +63,7 @@ enum Command {
         /// Read the SQL from this file (such as one of queries/*.sql)
         #[arg(long, short, value_name = "FILE")]
         file: Option<PathBuf>,
-        #[arg(long, default_value = "table", value_parser = clap::builder::PossibleValuesParser::new(Format::NAMES))]
+        #[arg(long, default_value = "table", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
         format: String,
         /// Write to this file instead of standard output
         #[arg(long, short)]
@@ -98,6 +98,26 @@ enum Command {
     },
 }
 
+/// How a command that did not fail ended. `main` alone turns it into the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Everything done: exit 0.
+    Done,
+    /// Committed, but some records were quarantined: exit 2.
+    Quarantined,
+}
+
+impl Outcome {
+    /// How an ingest (or a fetch, or a sync) ended.
+    pub(crate) fn of_ingest(r: &taskq_ingest::IngestReport) -> Outcome {
+        if r.quarantined > 0 {
+            Outcome::Quarantined
+        } else {
+            Outcome::Done
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -111,7 +131,8 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(code) => code,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Quarantined) => ExitCode::from(2),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("taskq: error: {}", report(&e));
@@ -147,7 +168,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-async fn run(cli: Cli) -> Result<ExitCode> {
+async fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Ingest { paths, dataset } => {
             let root = dataset::for_writing(dataset.dataset);
@@ -163,11 +184,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .collect();
             let opts = IngestOptions::new(root.clone());
             let report = {
-                let _progress = progress::IngestProgress::start(opts.progress.clone());
+                let _progress = progress::IngestProgress::start(opts.counters.clone());
                 taskq_ingest::ingest(&inputs, &opts).await?
             };
             report::ingest(&report, &root, &mut std::io::stdout().lock())?;
-            Ok(report::exit_code(&report))
+            report::warnings(&report.warnings);
+            Ok(Outcome::of_ingest(&report))
         }
         Command::Sql {
             query,
@@ -209,13 +231,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     session.sql_to(&query, format, out).await?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Done)
         }
         Command::Tables { dataset } => {
             let ds = dataset::for_reading(dataset.dataset).await?;
             let counts = ds.dataset().row_counts().await?;
             report::tables(&counts, &mut std::io::stdout().lock())?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Done)
         }
         Command::Schema { table } => {
             let tables: Vec<Table> = match table {
@@ -226,7 +248,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 })?],
             };
             report::schema(&tables, &mut std::io::stdout().lock())?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Done)
         }
         Command::Fetch(args) => api::fetch(args).await,
         Command::Sync(args) => api::sync(args).await,
@@ -253,7 +275,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     w.flush()?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Outcome::Done)
         }
     }
 }

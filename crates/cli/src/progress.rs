@@ -9,7 +9,7 @@ use std::time::Duration;
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
 use taskq_client::Client;
 
-pub(crate) struct Progress {
+pub(crate) struct FetchProgress {
     bar: ProgressBar,
     client: Client,
 }
@@ -39,7 +39,7 @@ pub(crate) struct IngestProgress {
 }
 
 impl IngestProgress {
-    pub(crate) fn start(counters: Arc<taskq_ingest::Progress>) -> IngestProgress {
+    pub(crate) fn start(counters: Arc<taskq_ingest::IngestCounters>) -> IngestProgress {
         let done = Arc::new(AtomicBool::new(false));
         if !visible() {
             return IngestProgress {
@@ -86,9 +86,9 @@ impl Drop for IngestProgress {
     }
 }
 
-impl Progress {
+impl FetchProgress {
     /// Pages, tasks, bytes and retries of `client`; a bar with an ETA once the total is known.
-    pub(crate) fn fetch(client: &Client) -> Progress {
+    pub(crate) fn fetch(client: &Client) -> FetchProgress {
         let bar = if visible() {
             let bar = ProgressBar::new_spinner();
             bar.set_style(style("{spinner} {elapsed_precise} {msg}"));
@@ -97,7 +97,7 @@ impl Progress {
         } else {
             ProgressBar::hidden()
         };
-        Progress {
+        FetchProgress {
             bar,
             client: client.clone(),
         }
@@ -126,7 +126,7 @@ impl Progress {
 }
 
 /// Cleared however the fetch ends, an error included.
-impl Drop for Progress {
+impl Drop for FetchProgress {
     fn drop(&mut self) {
         self.bar.finish_and_clear();
     }

@@ -17,7 +17,7 @@ use taskq_ingest::{IngestOptions, IngestReport, Ingester};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::progress::Progress;
+use crate::progress::FetchProgress;
 
 /// What one source pages through.
 #[derive(Debug, Clone)]
@@ -101,7 +101,7 @@ pub(crate) async fn pull(
     opts: &PullOptions,
 ) -> Result<PullReport> {
     let started = Instant::now();
-    let progress = Progress::fetch(client);
+    let progress = FetchProgress::fetch(client);
     let raw = match &opts.save_raw {
         Some(dir) => Some(RawPages::new(dir)?),
         None => None,

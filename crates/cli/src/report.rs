@@ -64,15 +64,10 @@ pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Res
     Ok(())
 }
 
-/// 0: all ingested; 2: committed, but some records quarantined. Warnings go to stderr.
-pub(crate) fn exit_code(r: &IngestReport) -> std::process::ExitCode {
-    for w in &r.warnings {
+/// Things worth saying that did not stop a run, on stderr.
+pub(crate) fn warnings(warnings: &[String]) {
+    for w in warnings {
         eprintln!("taskq: warning: {w}");
-    }
-    if r.quarantined > 0 {
-        std::process::ExitCode::from(2)
-    } else {
-        std::process::ExitCode::SUCCESS
     }
 }
 

@@ -58,7 +58,7 @@ pub struct Column {
     /// and batches, the task id of a child row): stored dictionary-encoded. Free text and JSON
     /// are not, where a dictionary costs ingest time and saves nothing after zstd; nor columns
     /// that follow a table's cluster column, whose values come in runs that plain pages
-    /// compress to as little at less cost (interning a value took some 150 instructions).
+    /// compress to as little at less cost than interning each value.
     pub dictionary: bool,
     /// Most queries of the table filter or group on this column: each row group is stored with
     /// its rows ordered by it, on small pages, so a reader skips the pages of other values. At

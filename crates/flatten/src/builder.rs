@@ -42,8 +42,7 @@ impl ColBuilder {
     }
 
     /// Most runs are of one null, for which arrow's run path (an iterator extend) costs more
-    /// than its single null: without this and `fill_nulls` kept out of line, nulls in runs cost
-    /// 1 % more instructions than nulls row by row, not 0.8 % fewer.
+    /// than its single null; `fill_nulls` stays out of line so that this path stays small.
     fn append_nulls(&mut self, n: usize) {
         if n == 1 {
             return self.append_null();
@@ -89,8 +88,7 @@ impl ColBuilder {
     fn finish(&mut self) -> ArrayRef {
         match self {
             // A finished builder starts again from nothing and regrows by doubling, copying
-            // its texts each time; the next batch is sized like this one instead. 1 GB ingest,
-            // eight rounds alternating: 5.38 and 5.52 s against 5.55 and 5.64 s (medians).
+            // its texts each time; the next batch is sized like this one instead.
             ColBuilder::Utf8(b) => {
                 let (rows, bytes) = (b.len(), b.values_slice().len());
                 let array = Arc::new(b.finish());
@@ -127,16 +125,13 @@ fn finish_sized<T: ArrowPrimitiveType>(b: &mut PrimitiveBuilder<T>) -> ArrayRef 
 pub(crate) struct TableBuilder {
     table: Table,
     /// A column left unset gets its nulls when it is next set, or at `finish`, a run of them at
-    /// once: many columns of a wide table are null in most rows, and giving each its null row
-    /// by row took 2.8 % of an ingest's instructions (callgrind, 10 MB corpus; 0.8 % fewer in
-    /// all with runs).
+    /// once: many columns of a wide table are null in most rows.
     cols: Vec<ColBuilder>,
     rows: usize,
 }
 
-// Setters are inlined into every call: out of line, each call's own cost (saving registers,
-// testing for None, the column's kind looked up for its length and again to append) came to
-// 1.7 % of an ingest's instructions (callgrind, 62 MB corpus: 5,373.6M -> 5,283.6M).
+// Setters are inlined into every call: out of line, each call would pay for saving registers,
+// testing for None, and looking the column's kind up for its length and again to append.
 macro_rules! setter {
     ($name:ident, $variant:ident, $ty:ty) => {
         #[inline(always)]

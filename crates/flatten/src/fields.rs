@@ -14,8 +14,7 @@ pub(crate) struct Extra<'a> {
 }
 
 /// The lookups below are inlined into their callers, whose keys and lists of known keys are
-/// constants: compared as such, without a call to `memcmp` per member, they took 2.7 % fewer
-/// instructions of an ingest (callgrind, 62 MB corpus: 5,533.0M -> 5,383.8M).
+/// constants, so that they are compared as such, without a call to `memcmp` per member.
 impl<'a> Extra<'a> {
     /// Starts from the keys of `obj` that are not in `known`.
     #[inline(always)]

@@ -210,7 +210,7 @@ impl<R: BufRead> RecordReader<R> {
 
     /// Consumes the rest of the current line into `out`. `BufRead::read_until` finds the newline
     /// with the standard library's word-at-a-time `memchr`; the `memchr` crate's vector search
-    /// costs a few times fewer instructions on the long lines of a JSONL export.
+    /// is several times cheaper on the long lines of a JSONL export.
     fn rest_of_line(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         loop {
             let buf = match self.r.fill_buf() {

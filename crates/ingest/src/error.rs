@@ -3,8 +3,14 @@
 pub enum IngestError {
     #[error("{path}: no such file or folder")]
     Missing { path: String },
-    #[error("{path}: {reason}")]
-    Read { path: String, reason: String },
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: the compressed stream ends early (truncated file?)")]
+    Truncated { path: String },
     #[error("{path}: not JSON: {reason}")]
     NotJson { path: String, reason: String },
     #[error(transparent)]
@@ -12,16 +18,11 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    pub(crate) fn read(path: &str, e: std::io::Error) -> IngestError {
-        let reason = match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => {
-                "the compressed stream ends early (truncated file?)".to_owned()
-            }
-            _ => e.to_string(),
-        };
-        IngestError::Read {
-            path: path.to_owned(),
-            reason,
+    pub(crate) fn read(path: &str, source: std::io::Error) -> IngestError {
+        let path = path.to_owned();
+        match source.kind() {
+            std::io::ErrorKind::UnexpectedEof => IngestError::Truncated { path },
+            _ => IngestError::Read { path, source },
         }
     }
 }

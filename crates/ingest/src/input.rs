@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::{IngestError, Progress};
+use crate::{IngestCounters, IngestError};
 
 /// One thing to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +31,10 @@ impl Input {
     }
 
     /// Opens the input, decompressing gzip or zstd when its first bytes say so. Bytes read from
-    /// the file itself (before decompression) are added to `progress.bytes`.
+    /// the file itself (before decompression) are added to `counters.bytes`.
     pub(crate) fn open(
         &self,
-        progress: Arc<Progress>,
+        counters: Arc<IngestCounters>,
     ) -> Result<Box<dyn BufRead + Send>, IngestError> {
         let name = self.display_name();
         let raw: Box<dyn Read + Send> = match self {
@@ -43,7 +43,7 @@ impl Input {
         };
         let raw = Counted {
             inner: raw,
-            progress,
+            counters,
         };
         let mut buffered = BufReader::with_capacity(BUFFER, raw);
         let magic = buffered
@@ -67,13 +67,13 @@ impl Input {
 /// Adds what it reads to the ingest's progress.
 struct Counted<R> {
     inner: R,
-    progress: Arc<Progress>,
+    counters: Arc<IngestCounters>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.progress.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        self.counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }

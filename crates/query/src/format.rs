@@ -25,22 +25,31 @@ pub enum Format {
     Parquet,
 }
 
-impl Format {
-    pub const NAMES: &'static [&'static str] = &["table", "csv", "json", "ndjson", "parquet"];
+/// Every format with its name, as users spell it: the one place a format is named.
+const FORMATS: [(&str, Format); 5] = [
+    ("table", Format::Table),
+    ("csv", Format::Csv),
+    ("json", Format::Json),
+    ("ndjson", Format::Ndjson),
+    ("parquet", Format::Parquet),
+];
 
-    pub fn from_name(name: &str) -> Option<Format> {
-        Some(match name {
-            "table" => Format::Table,
-            "csv" => Format::Csv,
-            "json" => Format::Json,
-            "ndjson" => Format::Ndjson,
-            "parquet" => Format::Parquet,
-            _ => return None,
-        })
+impl Format {
+    /// The formats' names, in the order `--help` lists them.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        FORMATS.iter().map(|(name, _)| *name)
     }
 
-    fn name(self) -> &'static str {
-        Format::NAMES[self as usize]
+    pub fn from_name(name: &str) -> Option<Format> {
+        FORMATS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    pub fn name(self) -> &'static str {
+        FORMATS
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(name, _)| *name)
+            .expect("every format is in FORMATS")
     }
 }
 
@@ -226,8 +235,7 @@ impl<W> Tracked<W> {
 /// `batch` with its string views gathered into plain strings, in row order. A view of more than
 /// 12 bytes points into buffers the rows no longer follow once a result is grouped and sorted;
 /// formatting cell by cell, row after row, then waited on memory at almost every cell. One
-/// pass over each column first does the same reads far faster (the by-project/batch/model
-/// distribution as CSV, 170,077 rows: 0.67 s -> 0.60 s).
+/// pass over each column first does the same reads far faster.
 fn plain_strings(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     if !batch
         .columns()
@@ -292,6 +300,21 @@ mod tests {
         let mut out = Vec::new();
         write(&b.schema(), std::slice::from_ref(b), format, &mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn every_format_has_one_name_and_back() {
+        for format in [
+            Format::Table,
+            Format::Csv,
+            Format::Json,
+            Format::Ndjson,
+            Format::Parquet,
+        ] {
+            assert_eq!(Format::from_name(format.name()), Some(format));
+        }
+        let names: Vec<_> = Format::names().collect();
+        assert_eq!(names, ["table", "csv", "json", "ndjson", "parquet"]);
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub enum StoreError {
     },
     #[error("{path}: {reason}")]
     Manifest { path: PathBuf, reason: String },
+    #[error("{path}: {source}")]
+    ManifestJson {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("{path}: no taskq dataset here (no _taskq/manifest.json)")]
     NotADataset { path: PathBuf },
     #[error(
@@ -33,6 +39,12 @@ pub enum StoreError {
     Locked { path: PathBuf, pid: String },
     #[error("table `{table}`: batch does not match the declared schema: {reason}")]
     Schema { table: Table, reason: String },
+    #[error("table `{table}`: {source}")]
+    Arrow {
+        table: Table,
+        #[source]
+        source: arrow::error::ArrowError,
+    },
 }
 
 impl StoreError {
@@ -57,5 +69,17 @@ impl StoreError {
             path,
             source: e.into(),
         }
+    }
+}
+
+/// What a task spawned for table `t` returned: its panic is raised again here, and a
+/// cancellation becomes a store error.
+pub(crate) async fn joined<T>(t: Table, task: tokio::task::JoinHandle<T>) -> Result<T, StoreError> {
+    match task.await {
+        Ok(done) => Ok(done),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(StoreError::delta(t)(deltalake::DeltaTableError::Generic(
+            e.to_string(),
+        ))),
     }
 }

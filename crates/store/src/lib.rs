@@ -8,13 +8,15 @@
 //! earlier row of a task the run carries is removed (upsert by `task_id`), each table commits a
 //! new version, and only then is the run added to the manifest. Readers ([`Dataset::table`]) open
 //! each table at the version the manifest names, so they see a run in every table or in none,
-//! even when a run died half-way; the next run first rolls such tables back.
+//! even when a run died half-way; the next run first rolls such tables back. How the files are
+//! laid out (row groups, pages, codec, the clustering of `annotations`) is [`EncodeOptions`];
+//! the encoding engine behind it is the `encode` module, which knows nothing of runs.
 //!
 //! ```no_run
 //! # async fn demo(batches: Vec<(taskq_core::Table, arrow::record_batch::RecordBatch)>) -> Result<(), taskq_store::StoreError> {
-//! use taskq_store::{Dataset, RunOptions};
+//! use taskq_store::{Dataset, EncodeOptions};
 //!
-//! let mut run = Dataset::begin_run("taskq-data".as_ref(), RunOptions::default()).await?;
+//! let mut run = Dataset::begin_run("taskq-data".as_ref(), EncodeOptions::default()).await?;
 //! run.write(batches).await?;
 //! let summary = run.commit().await?;
 //! println!("run {} wrote {} tasks", summary.run_id, summary.tasks);
@@ -23,16 +25,16 @@
 //! # Ok(()) }
 //! ```
 
-mod cluster;
+mod encode;
 mod error;
-mod file;
 mod ids;
 mod lock;
 mod manifest;
 mod read;
 mod run;
 
+pub use encode::EncodeOptions;
 pub use error::StoreError;
 pub use manifest::{Manifest, QuarantineEntry, RunRecord};
 pub use read::Dataset;
-pub use run::{Run, RunOptions, RunSummary};
+pub use run::{Run, RunSummary};

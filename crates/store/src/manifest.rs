@@ -72,10 +72,11 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError::Io { path, source: e }),
         };
-        let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let m: Manifest =
+            serde_json::from_str(&text).map_err(|source| StoreError::ManifestJson {
+                path: path.clone(),
+                source,
+            })?;
         if m.format != FORMAT {
             return Err(StoreError::Manifest {
                 path,
@@ -96,9 +97,9 @@ impl Manifest {
             format: FORMAT,
             ..self.clone()
         })
-        .map_err(|e| StoreError::Manifest {
+        .map_err(|source| StoreError::ManifestJson {
             path: path.clone(),
-            reason: e.to_string(),
+            source,
         })?;
         let mut f = std::fs::File::create(&tmp).map_err(StoreError::io(&tmp))?;
         f.write_all(text.as_bytes()).map_err(StoreError::io(&tmp))?;

@@ -93,14 +93,11 @@ pub(crate) async fn open_latest(root: &Path, t: Table) -> Result<Option<DeltaTab
 pub(crate) async fn create_table(root: &Path, t: Table) -> Result<DeltaTable, StoreError> {
     let path = table_path(root, t);
     std::fs::create_dir_all(&path).map_err(StoreError::io(&path))?;
-    let schema: StructType =
-        t.schema()
-            .as_ref()
-            .try_into_kernel()
-            .map_err(|e| StoreError::Schema {
-                table: t,
-                reason: e.to_string(),
-            })?;
+    let schema: StructType = t
+        .schema()
+        .as_ref()
+        .try_into_kernel()
+        .map_err(|source| StoreError::Arrow { table: t, source })?;
     let table = DeltaTable::try_from_url(table_url(root, t)?)
         .await
         .map_err(StoreError::delta(t))?;

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use taskq_core::Table;
 use taskq_flatten::{Flattener, RecordReader};
-use taskq_store::{Dataset, RunOptions, StoreError};
+use taskq_store::{Dataset, EncodeOptions, StoreError};
 
-/// The flattened tasks of a JSON text, in generations as the flattener hands them out.
+/// The flattened tasks of a JSON text, in segments as the flattener hands them out.
 fn batches(json: &str) -> Vec<Vec<(Table, arrow::record_batch::RecordBatch)>> {
     let mut f = Flattener::new();
     for rec in RecordReader::new(json.as_bytes()) {
@@ -27,10 +27,10 @@ fn fixture(name: &str) -> String {
 }
 
 async fn ingest(root: &Path, json: &str) {
-    ingest_with(root, RunOptions::default(), json).await;
+    ingest_with(root, EncodeOptions::default(), json).await;
 }
 
-async fn ingest_with(root: &Path, opts: RunOptions, json: &str) {
+async fn ingest_with(root: &Path, opts: EncodeOptions, json: &str) {
     let mut run = Dataset::begin_run(root, opts).await.unwrap();
     for b in batches(json) {
         run.write(b).await.unwrap();
@@ -69,7 +69,7 @@ async fn a_run_that_dies_half_way_stays_invisible_and_is_rolled_back() {
 
     // A run that commits a segment to every table (a repeated task id forces one), then dies.
     let other = fixture("task_error.json");
-    let mut run = Dataset::begin_run(&root, RunOptions::default())
+    let mut run = Dataset::begin_run(&root, EncodeOptions::default())
         .await
         .unwrap();
     for b in batches(&format!(
@@ -95,7 +95,7 @@ async fn a_run_that_dies_half_way_stays_invisible_and_is_rolled_back() {
     assert_eq!(counts(&root).await, before);
 
     // The next run rolls the tables back before it writes.
-    let run = Dataset::begin_run(&root, RunOptions::default())
+    let run = Dataset::begin_run(&root, EncodeOptions::default())
         .await
         .unwrap();
     run.commit().await.unwrap();
@@ -149,7 +149,7 @@ async fn re_ingesting_one_task_keeps_the_rows_of_the_others_in_its_files() {
         count(&both, Table::Annotations) > count(&alone, Table::Annotations),
         "both tasks have annotations"
     );
-    let mut run = Dataset::begin_run(&both_root, RunOptions::default())
+    let mut run = Dataset::begin_run(&both_root, EncodeOptions::default())
         .await
         .unwrap();
     for b in batches(&one) {
@@ -166,10 +166,10 @@ async fn re_ingesting_one_task_keeps_the_rows_of_the_others_in_its_files() {
 async fn one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
-    let first = Dataset::begin_run(&root, RunOptions::default())
+    let first = Dataset::begin_run(&root, EncodeOptions::default())
         .await
         .unwrap();
-    let second = Dataset::begin_run(&root, RunOptions::default()).await;
+    let second = Dataset::begin_run(&root, EncodeOptions::default()).await;
     assert!(
         matches!(second, Err(StoreError::Locked { .. })),
         "{second:?}"
@@ -177,7 +177,7 @@ async fn one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over() {
     first.commit().await.unwrap();
     // A lock left by a process that is gone.
     std::fs::write(root.join("_taskq/lock"), "999999999").unwrap();
-    Dataset::begin_run(&root, RunOptions::default())
+    Dataset::begin_run(&root, EncodeOptions::default())
         .await
         .unwrap()
         .commit()
@@ -189,7 +189,7 @@ async fn one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over() {
 async fn a_first_run_that_fails_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
-    let mut run = Dataset::begin_run(&root, RunOptions::default())
+    let mut run = Dataset::begin_run(&root, EncodeOptions::default())
         .await
         .unwrap();
     for b in batches(&fixture("task_error.json")) {
@@ -287,11 +287,11 @@ async fn row_groups_are_sized_per_table() {
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
-    let opts = RunOptions {
+    let opts = EncodeOptions {
         row_group_rows: 2,
         message_row_group_rows: 3,
         clustered_row_group_rows: 4,
-        ..RunOptions::default()
+        ..EncodeOptions::default()
     };
     ingest_with(&root, opts, &fixture("task_completed_multithread.json")).await;
     let counts = counts(&root).await;
@@ -324,9 +324,9 @@ async fn annotation_row_groups_are_ordered_by_key() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
     let json = fixture("task_completed_multithread.json");
-    let opts = RunOptions {
+    let opts = EncodeOptions {
         clustered_row_group_rows: 5,
-        ..RunOptions::default()
+        ..EncodeOptions::default()
     };
     let mut run = Dataset::begin_run(&root, opts).await.unwrap();
     let mut written = Vec::new();
@@ -407,7 +407,7 @@ async fn annotation_text_columns_get_small_pages() {
     use parquet::file::reader::FileReader;
 
     /// Data page sizes of each column named in the first annotations row group, under `opts`.
-    async fn data_pages(opts: RunOptions, names: &[&str]) -> Vec<Vec<usize>> {
+    async fn data_pages(opts: EncodeOptions, names: &[&str]) -> Vec<Vec<usize>> {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("ds");
         ingest_with(&root, opts, &fixture("task_completed_multithread.json")).await;
@@ -438,13 +438,13 @@ async fn annotation_text_columns_get_small_pages() {
         "value_num",
         "labels.list.element",
     ];
-    let small = RunOptions {
+    let small = EncodeOptions {
         clustered_text_page_bytes: 32,
-        ..RunOptions::default()
+        ..EncodeOptions::default()
     };
     // One ingest per setting, the text columns listed first.
     let names: Vec<&str> = text.iter().chain(&other).copied().collect();
-    let mut default = data_pages(RunOptions::default(), &names).await;
+    let mut default = data_pages(EncodeOptions::default(), &names).await;
     let mut small = data_pages(small, &names).await;
     let (other_default, other_small) = (default.split_off(text.len()), small.split_off(text.len()));
     for ((name, default), small) in text.iter().zip(default).zip(small) {

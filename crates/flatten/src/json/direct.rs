@@ -3,10 +3,11 @@
 //! It reads what serde_json reads, to the same values, and gives up (`None`) on anything else:
 //! an error, or a rare shape it leaves to serde_json (an integer past 64 bits, a float past
 //! `f64`'s range). Its strings are scanned in wide steps and borrowed from the input unless they
-//! hold escapes. sonic-rs, read through serde's visitor, took half as many instructions again
-//! on task JSON.
+//! hold escapes. A general fast parser (sonic-rs) read through serde's visitor cost more on
+//! task JSON (docs/performance.md, "Parsing").
 
-use super::{Ctx, Keys, Node, Num};
+use super::build::{Ctx, Keys};
+use super::{Node, Num};
 
 /// Parses all of `text`: one value, white space around it. `unescaped` lends its room.
 pub(super) fn parse<'a>(text: &'a str, ctx: &Ctx<'a>, unescaped: &mut String) -> Option<Node<'a>> {
@@ -127,8 +128,7 @@ impl<'a> Parser<'_, 'a> {
 
     /// A string at the opening quote: borrowed from the input, or unescaped into the arena.
     /// Inlined where strings are read (keys and values), its rare turns out of line: a call
-    /// for each of the record's strings cost some 20 instructions of saving registers and
-    /// loading the scan's constants.
+    /// for each of the record's strings would save registers and load the scan's constants.
     #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.i + 1;
@@ -280,8 +280,7 @@ const SPECIAL: [bool; 256] = {
 
 /// The position of the first special byte at or after `at`: 8 bytes at a time, then (past
 /// the short strings most are) 32 at a time in a loop the compiler turns into vector compares,
-/// then 8 at a time again within the 32 that hold it (byte by byte there, the parser's string
-/// scan took 6 % more instructions).
+/// then 8 at a time again within the 32 that hold it (byte by byte there cost more).
 /// Shared with the writer.
 #[inline]
 pub(super) fn next_special(s: &[u8], mut at: usize) -> Option<usize> {

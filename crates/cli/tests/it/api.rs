@@ -1,56 +1,40 @@
 //! `taskq fetch`, `sync` and `deliveries` against the local test server (never the internet).
 
-#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use taskq_testserver::{Fault, TestServer};
 
+use crate::common::{in_terminal, ok, taskq, taskq_cmd, text};
+
 const KEY: &str = "live_k3y_do_not_print_9c41";
 
-fn taskq_cmd(dir: &Path, server: &TestServer, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_taskq"));
-    c.args(args)
-        .args(["--base-url", &server.url(), "--backoff-ms", "10"]);
+/// `taskq ARGS` with the API flags for `server` and an API key.
+fn api_cmd(dir: &Path, server: &TestServer, args: &[&str]) -> Command {
+    let mut c = taskq_cmd(dir, args);
+    c.args(["--base-url", &server.url(), "--backoff-ms", "10"]);
     if !args.contains(&"--timeout") {
         c.args(["--timeout", "1"]);
     }
-    c.current_dir(dir)
-        .env_remove("TASKQ_DATASET")
-        .env("SCALE_API_KEY", KEY)
-        .env("RUST_BACKTRACE", "1");
+    c.env("SCALE_API_KEY", KEY);
     c
 }
 
-fn taskq(dir: &Path, server: &TestServer, args: &[&str]) -> Output {
-    taskq_cmd(dir, server, args).output().unwrap()
+fn api(dir: &Path, server: &TestServer, args: &[&str]) -> Output {
+    api_cmd(dir, server, args).output().unwrap()
 }
-
-/// `taskq` without the API flags (sql, ingest, tables).
-fn local(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taskq"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("TASKQ_DATASET")
-        .output()
-        .unwrap()
-}
-
-mod common;
-use common::{in_terminal, ok, text};
 
 /// Every row of every table, as sorted NDJSON lines per table: two datasets with equal dumps
 /// hold exactly the same rows.
 fn dump(dir: &Path, dataset: &str) -> Vec<(String, Vec<String>)> {
-    let tables = ok(&local(dir, &["tables", "--dataset", dataset]));
+    let tables = ok(&taskq(dir, &["tables", "--dataset", dataset]));
     tables
         .lines()
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .map(|t| {
-            let out = ok(&local(
+            let out = ok(&taskq(
                 dir,
                 &[
                     "sql",
@@ -69,7 +53,7 @@ fn dump(dir: &Path, dataset: &str) -> Vec<(String, Vec<String>)> {
 }
 
 fn count(dir: &Path, dataset: &str, sql: &str) -> i64 {
-    let out = ok(&local(
+    let out = ok(&taskq(
         dir,
         &["sql", sql, "--format", "csv", "--dataset", dataset],
     ));
@@ -94,7 +78,7 @@ fn every_fault_ends_with_the_rows_of_the_fault_free_run() {
         "10",
     ];
     let server = TestServer::start(KEY, 150);
-    let out = ok(&taskq(
+    let out = ok(&api(
         dir.path(),
         &server,
         &[&args[..], &["--dataset", "clean"]].concat(),
@@ -111,7 +95,7 @@ fn every_fault_ends_with_the_rows_of_the_fault_free_run() {
             server.fault_in(n, fault.clone());
         }
         let name = format!("faulty{i}");
-        let o = taskq(
+        let o = api(
             dir.path(),
             &server,
             &[&args[..], &["--dataset", &name, "--concurrency", "1"]].concat(),
@@ -136,7 +120,7 @@ fn refusals_fail_fast_and_the_key_is_never_shown() {
     let mut outputs = Vec::new();
 
     // The key from a file, raw pages kept, two sources at once under a rate limit.
-    let o = taskq_cmd(
+    let o = api_cmd(
         dir.path(),
         &server,
         &[
@@ -166,7 +150,7 @@ fn refusals_fail_fast_and_the_key_is_never_shown() {
 
     // A wrong key: one request, the server's own message, exit 1, nothing committed.
     let before = server.log().len();
-    let o = taskq_cmd(
+    let o = api_cmd(
         dir.path(),
         &server,
         &["fetch", "--project", "Alpha Chat", "--dataset", "ds"],
@@ -188,7 +172,7 @@ fn refusals_fail_fast_and_the_key_is_never_shown() {
     outputs.push(o);
 
     // A 404 and a 400 fail at once too, with the server's text.
-    let o = taskq(
+    let o = api(
         dir.path(),
         &server,
         &["fetch", "--task-id", "nope", "--dataset", "ds"],
@@ -200,7 +184,7 @@ fn refusals_fail_fast_and_the_key_is_never_shown() {
         text(&o.stderr)
     );
     outputs.push(o);
-    let o = taskq(
+    let o = api(
         dir.path(),
         &server,
         &[
@@ -216,12 +200,12 @@ fn refusals_fail_fast_and_the_key_is_never_shown() {
     assert_eq!(count(dir.path(), "ds", "SELECT count(*) FROM tasks"), 40);
 
     // A sync and a deliveries listing, for their outputs too.
-    outputs.push(taskq(
+    outputs.push(api(
         dir.path(),
         &server,
         &["sync", "--project", "Alpha Chat", "--dataset", "ds"],
     ));
-    outputs.push(taskq(
+    outputs.push(api(
         dir.path(),
         &server,
         &["deliveries", "--project", "Alpha Chat"],
@@ -247,13 +231,13 @@ fn refusals_fail_fast_and_the_key_is_never_shown() {
     }
 
     // The raw pages replay to the same rows.
-    ok(&local(
+    ok(&taskq(
         dir.path(),
         &["ingest", "raw", "--dataset", "replay"],
     ));
     let fetched_again = {
         let server = TestServer::start(KEY, 60);
-        ok(&taskq(
+        ok(&api(
             dir.path(),
             &server,
             &[
@@ -288,7 +272,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 fn deliveries_and_single_tasks() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(KEY, 60);
-    let list = ok(&taskq(
+    let list = ok(&api(
         dir.path(),
         &server,
         &["deliveries", "--project", "Beta Code", "--format", "csv"],
@@ -301,7 +285,7 @@ fn deliveries_and_single_tasks() {
     );
     assert_eq!(rows.len(), 3);
 
-    ok(&taskq(
+    ok(&api(
         dir.path(),
         &server,
         &[
@@ -327,7 +311,7 @@ fn deliveries_and_single_tasks() {
         10
     );
     let id = server.task_ids()[0].clone();
-    ok(&taskq(
+    ok(&api(
         dir.path(),
         &server,
         &["fetch", "--task-id", &id, "--dataset", "ds"],
@@ -340,7 +324,7 @@ fn deliveries_and_single_tasks() {
         ),
         1
     );
-    let o = taskq(
+    let o = api(
         dir.path(),
         &server,
         &["fetch", "--delivery", "x", "--batch", "b"],
@@ -414,7 +398,7 @@ fn sync_twice_fetches_only_what_is_new() {
         "SELECT count(*) FROM tasks WHERE status = 'pending'",
     );
     assert_eq!(pending, 0);
-    ok(&taskq(
+    ok(&api(
         dir.path(),
         &server,
         &[
@@ -447,7 +431,7 @@ fn sync_twice_fetches_only_what_is_new() {
 fn killed_sync(dir: &Path, server: &TestServer, dataset: &str, hang_at: usize) {
     server.fault_in(hang_at, Fault::Hang);
     let before = server.log().len();
-    let mut child = taskq_cmd(
+    let mut child = api_cmd(
         dir,
         server,
         &[
@@ -495,7 +479,7 @@ fn sync_alpha(dir: &Path, server: &TestServer, dataset: &str, limit: &str) -> St
         "--dataset",
         dataset,
     ];
-    ok(&taskq(dir, server, &args))
+    ok(&api(dir, server, &args))
 }
 
 fn saved_token(dir: &Path, dataset: &str) -> Option<String> {
@@ -559,7 +543,7 @@ fn a_killed_sync_resumes_and_ends_like_an_uninterrupted_one() {
 fn progress_is_drawn_on_a_terminal_only() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(KEY, 60);
-    let o = taskq(
+    let o = api(
         dir.path(),
         &server,
         &[
@@ -581,7 +565,7 @@ fn progress_is_drawn_on_a_terminal_only() {
 
     // Under a pseudo-terminal (script(1)), with a slow page so that the line is drawn.
     server.fault_in(2, Fault::Slow(Duration::from_millis(1500)));
-    let cmd = taskq_cmd(
+    let cmd = api_cmd(
         dir.path(),
         &server,
         &[

@@ -97,8 +97,8 @@ impl FileWriter {
             let name = format!("part-{}.zstd.parquet", uuid::Uuid::new_v4().simple());
             let path = self.dir.join(&name);
             let file = File::create(&path).map_err(StoreError::io(&path))?;
-            // Parquet hands over whole pages; a small buffer only gathers the rest. 17 open
-            // files at 1 MB each held some 10 MB more at the peak, no faster.
+            // Parquet hands over whole pages; a small buffer only gathers the rest, and 17 open
+            // files hold one each.
             let w = ArrowWriter::try_new(
                 BufWriter::with_capacity(1 << 16, file),
                 self.schema.clone(),

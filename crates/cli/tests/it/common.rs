@@ -1,6 +1,42 @@
-//! Helpers shared by the binary's test files.
+//! Helpers shared by the binary's test files: running `taskq`, reading what it printed.
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("data/fixtures").join(name)
+}
+
+/// `taskq ARGS` in `dir`, with no dataset from the environment.
+pub fn taskq_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_taskq"));
+    c.args(args)
+        .current_dir(dir)
+        .env_remove("TASKQ_DATASET")
+        .env("RUST_BACKTRACE", "1");
+    c
+}
+
+pub fn taskq(dir: &Path, args: &[&str]) -> Output {
+    taskq_cmd(dir, args).output().unwrap()
+}
+
+/// `taskq ARGS` with `input` on its standard input.
+pub fn taskq_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = taskq_cmd(dir, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
 
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

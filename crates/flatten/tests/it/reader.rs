@@ -1,8 +1,6 @@
 //! Container detection and record framing: every input form gives the same tasks, and broken
 //! records are reported where they are without losing their neighbours.
 
-#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
-
 use taskq_core::Table;
 use taskq_flatten::{Flattener, RecordError, RecordReader};
 
@@ -217,13 +215,13 @@ fn a_repeated_task_id_is_kept_apart_so_the_last_can_win() {
     assert_eq!(
         f.buffered_tasks(),
         3,
-        "a closed generation still counts as buffered"
+        "a closed segment still counts as buffered"
     );
-    let generations = f.take();
+    let segments = f.take();
     assert_eq!(f.buffered_tasks(), 0);
-    assert_eq!(generations.len(), 2);
-    assert_eq!(generations[0].tasks, 2);
-    assert_eq!(generations[1].tasks, 1);
+    assert_eq!(segments.len(), 2);
+    assert_eq!(segments[0].tasks, 2);
+    assert_eq!(segments[1].tasks, 1);
 }
 
 #[test]

@@ -1,45 +1,10 @@
 //! The `taskq` binary, run in a temporary folder as a user would run it.
 
-#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
-
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    repo().join("data/fixtures").join(name)
-}
-
-fn taskq_cmd(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_taskq"));
-    c.args(args)
-        .current_dir(dir)
-        .env_remove("TASKQ_DATASET")
-        .env("RUST_BACKTRACE", "1");
-    c
-}
-
-fn taskq(dir: &Path, args: &[&str]) -> Output {
-    taskq_cmd(dir, args).output().unwrap()
-}
-
-fn taskq_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = taskq_cmd(dir, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-mod common;
-use common::{in_terminal, ok, text};
+use crate::common::{fixture, in_terminal, ok, repo, taskq, taskq_cmd, taskq_stdin, text};
 
 /// One number from a query, via CSV.
 fn scalar(dir: &Path, dataset: &str, sql: &str) -> i64 {

@@ -1,10 +1,8 @@
 //! Golden tests: every fixture flattened, every table's rows compared with JSON lines checked in
 //! under data/golden/FIXTURE/TABLE.jsonl. A change to flattening shows up as a diff there.
-//! Regenerate with `UPDATE_GOLDEN=1 cargo test -p taskq-flatten --test golden`, then read the diff.
+//! Regenerate with `UPDATE_GOLDEN=1 cargo test -p taskq-flatten --test it golden`, then read the diff.
 //!
 //! The goldens are also checked against counts worked out by hand from the fixtures.
-
-#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
