@@ -174,13 +174,13 @@ pub(crate) struct PullArgs {
 }
 
 impl PullArgs {
-    fn options(&self, checkpoint_pages: Option<u64>) -> PullOptions {
-        PullOptions {
-            ingest: IngestOptions::new(dataset::for_writing(self.dataset.dataset.clone())),
+    fn options(&self, checkpoint_pages: Option<u64>) -> Result<PullOptions> {
+        Ok(PullOptions {
+            ingest: IngestOptions::new(dataset::for_writing(self.dataset.dataset.clone())?),
             concurrency: self.api.concurrency.max(1),
             save_raw: self.page.save_raw.clone(),
             checkpoint_pages,
-        }
+        })
     }
 }
 
@@ -301,7 +301,7 @@ pub(crate) async fn fetch(args: FetchArgs) -> Result<Outcome> {
             "nothing to fetch: name a --project, --project-id, --batch, --batch-id, --delivery, --delivery-id or --task-id"
         );
     }
-    let opts = args.pull.options(None);
+    let opts = args.pull.options(None)?;
     let done = pull(&client, sources, &opts).await?;
     finish(&done, &opts)
 }
@@ -313,7 +313,7 @@ pub(crate) async fn sync(args: SyncArgs) -> Result<Outcome> {
     if scopes.is_empty() {
         bail!("nothing to sync: name a --project, --project-id, --batch or --batch-id");
     }
-    let opts = args.pull.options(Some(args.checkpoint_pages.max(1)));
+    let opts = args.pull.options(Some(args.checkpoint_pages.max(1)))?;
     let saved = dataset::sync_states(&opts.ingest.dataset)?;
     let now = Utc::now();
     let mut sources = Vec::new();

@@ -12,8 +12,33 @@ const DEFAULT: &str = "taskq-data";
 pub(crate) const SAMPLE: &[u8] = include_bytes!("../../../data/sample.jsonl.zst");
 
 /// The dataset to ingest into: `--dataset`, else `TASKQ_DATASET`, else ./taskq-data.
-pub(crate) fn for_writing(arg: Option<PathBuf>) -> PathBuf {
-    arg.unwrap_or_else(|| PathBuf::from(DEFAULT))
+pub(crate) fn for_writing(arg: Option<PathBuf>) -> Result<PathBuf> {
+    let path = arg.unwrap_or_else(|| PathBuf::from(DEFAULT));
+    refuse_url(&path)?;
+    Ok(path)
+}
+
+/// A dataset is a local folder: a URL (`s3://bucket/ds`) is refused by name rather than taken
+/// for a folder called `s3:`.
+fn refuse_url(path: &Path) -> Result<()> {
+    let text = path.to_string_lossy();
+    let Some((scheme, _)) = text.split_once("://") else {
+        return Ok(());
+    };
+    let is_scheme = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if is_scheme {
+        bail!(
+            "{text}: datasets at URLs ({scheme}://) are not supported yet; \
+             give a local folder, such as --dataset ./evals"
+        );
+    }
+    Ok(())
 }
 
 /// The named state writers keep in the dataset (sync watermarks and checkpoints); empty when
@@ -43,6 +68,9 @@ impl Opened {
 /// The dataset to read: the one named (which must exist), else ./taskq-data if it exists, else
 /// the built-in sample, said on stderr.
 pub(crate) async fn for_reading(arg: Option<PathBuf>) -> Result<Opened> {
+    if let Some(p) = &arg {
+        refuse_url(p)?;
+    }
     let named = match arg {
         Some(p) if !p.exists() => bail!(
             "{}: no such dataset (run `taskq ingest --dataset {} FILES` first)",

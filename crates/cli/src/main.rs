@@ -63,8 +63,10 @@ enum Command {
         /// Read the SQL from this file (such as one of queries/*.sql)
         #[arg(long, short, value_name = "FILE")]
         file: Option<PathBuf>,
-        #[arg(long, default_value = "table", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
-        format: String,
+        /// The output format [default: from the --output file's extension (.csv, .json,
+        /// .ndjson or .jsonl, .parquet), else table]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
+        format: Option<String>,
         /// Write to this file instead of standard output
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -171,7 +173,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 async fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Ingest { paths, dataset } => {
-            let root = dataset::for_writing(dataset.dataset);
+            let root = dataset::for_writing(dataset.dataset)?;
             let inputs: Vec<Input> = paths
                 .iter()
                 .map(|p| {
@@ -198,7 +200,11 @@ async fn run(cli: Cli) -> Result<Outcome> {
             output,
             dataset,
         } => {
-            let format = Format::from_name(&format).context("unknown format")?;
+            let format = match (&format, &output) {
+                (Some(name), _) => Format::from_name(name).context("unknown format")?,
+                (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Table),
+                (None, None) => Format::Table,
+            };
             let query = match (query, file) {
                 (Some(q), _) => q,
                 (None, Some(f)) => std::fs::read_to_string(&f)

@@ -25,30 +25,43 @@ pub enum Format {
     Parquet,
 }
 
-/// Every format with its name, as users spell it: the one place a format is named.
-const FORMATS: [(&str, Format); 5] = [
-    ("table", Format::Table),
-    ("csv", Format::Csv),
-    ("json", Format::Json),
-    ("ndjson", Format::Ndjson),
-    ("parquet", Format::Parquet),
+/// Every format with its name, as users spell it, and the file extensions that imply it: the
+/// one place a format is named.
+const FORMATS: [(&str, Format, &[&str]); 5] = [
+    ("table", Format::Table, &["txt"]),
+    ("csv", Format::Csv, &["csv"]),
+    ("json", Format::Json, &["json"]),
+    ("ndjson", Format::Ndjson, &["ndjson", "jsonl"]),
+    ("parquet", Format::Parquet, &["parquet", "pq"]),
 ];
 
 impl Format {
     /// The formats' names, in the order `--help` lists them.
     pub fn names() -> impl Iterator<Item = &'static str> {
-        FORMATS.iter().map(|(name, _)| *name)
+        FORMATS.iter().map(|(name, _, _)| *name)
     }
 
     pub fn from_name(name: &str) -> Option<Format> {
-        FORMATS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+        FORMATS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, f, _)| *f)
+    }
+
+    /// The format a file name implies by its extension (`out.csv`), in any case.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        FORMATS
+            .iter()
+            .find(|(_, _, exts)| exts.contains(&ext.as_str()))
+            .map(|(_, f, _)| *f)
     }
 
     pub fn name(self) -> &'static str {
         FORMATS
             .iter()
-            .find(|(_, f)| *f == self)
-            .map(|(name, _)| *name)
+            .find(|(_, f, _)| *f == self)
+            .map(|(name, _, _)| *name)
             .expect("every format is in FORMATS")
     }
 }
@@ -79,7 +92,7 @@ pub(crate) struct ResultWriter<W: Write + Send> {
 
 enum Sink<W: Write + Send> {
     Table(SchemaRef, Vec<RecordBatch>, Tracked<W>),
-    /// The schema, for the header of a result without rows.
+    /// With the schema as CSV holds it, for the header of a result without rows.
     Csv(arrow::csv::Writer<Tracked<W>>, Option<SchemaRef>),
     Json(arrow::json::Writer<Tracked<W>, JsonArray>),
     Ndjson(arrow::json::Writer<Tracked<W>, LineDelimited>),
@@ -87,7 +100,10 @@ enum Sink<W: Write + Send> {
 }
 
 impl<W: Write + Send> ResultWriter<W> {
+    /// A writer of rows of `schema` to `out`. A schema the format cannot hold is refused here,
+    /// before a byte is written.
     pub(crate) fn new(schema: &SchemaRef, format: Format, out: W) -> Result<Self, QueryError> {
+        check_schema(schema, format).map_err(|e| output_error(format, e))?;
         let io_error = Arc::default();
         let out = Tracked {
             inner: out,
@@ -99,7 +115,7 @@ impl<W: Write + Send> ResultWriter<W> {
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
                     .build(out),
-                Some(schema.clone()),
+                Some(Arc::new(csv_schema(schema))),
             ),
             Format::Json => Sink::Json(json_writer(out)),
             Format::Ndjson => Sink::Ndjson(json_writer(out)),
@@ -130,7 +146,7 @@ impl<W: Write + Send> ResultWriter<W> {
             }
             Sink::Csv(w, header_only) => {
                 *header_only = None;
-                plain_strings(batch).and_then(|b| w.write(&b))
+                csv_cells(batch).and_then(|b| w.write(&b))
             }
             Sink::Json(w) => plain_strings(batch).and_then(|b| w.write(&b)),
             Sink::Ndjson(w) => plain_strings(batch).and_then(|b| w.write(&b)),
@@ -232,6 +248,85 @@ impl<W> Tracked<W> {
     }
 }
 
+/// Whether `format` can write rows of `schema`: each writer is tried on no rows, into nothing.
+fn check_schema(schema: &SchemaRef, format: Format) -> Result<(), ArrowError> {
+    let empty = RecordBatch::new_empty(schema.clone());
+    let sink = std::io::sink();
+    match format {
+        // The boxed table prints any type, and Parquet's writer checked it when it was made.
+        Format::Table | Format::Parquet => Ok(()),
+        Format::Csv => arrow::csv::WriterBuilder::new()
+            .with_header(false)
+            .build(sink)
+            .write(&csv_cells(&empty)?),
+        Format::Json => json_writer::<_, JsonArray>(sink).write(&plain_strings(&empty)?),
+        Format::Ndjson => json_writer::<_, LineDelimited>(sink).write(&plain_strings(&empty)?),
+    }
+}
+
+/// Types CSV has no cell for: lists, structs and maps, written as their compact JSON text.
+fn is_nested(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::List(_)
+            | DataType::LargeList(_)
+            | DataType::FixedSizeList(..)
+            | DataType::ListView(_)
+            | DataType::LargeListView(_)
+            | DataType::Struct(_)
+            | DataType::Map(..)
+    )
+}
+
+/// `schema` as CSV holds it: plain strings, and nested columns as JSON text.
+fn csv_schema(schema: &Schema) -> Schema {
+    let plain = plain_schema(schema);
+    let fields: Vec<Field> = plain
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            t if is_nested(t) => f.as_ref().clone().with_data_type(DataType::Utf8),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
+}
+
+/// `batch` as CSV cells: [`plain_strings`], then every nested column as its JSON text (a null
+/// stays an empty cell).
+fn csv_cells(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let batch = plain_strings(batch)?;
+    if !batch.columns().iter().any(|c| is_nested(c.data_type())) {
+        return Ok(batch);
+    }
+    let schema = batch.schema();
+    let options = arrow::json::writer::EncoderOptions::default().with_explicit_nulls(true);
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, field)| {
+            if !is_nested(c.data_type()) {
+                return Ok(c.clone());
+            }
+            let mut encoder = arrow::json::writer::make_encoder(field, c.as_ref(), &options)?;
+            let mut text = arrow::array::StringBuilder::new();
+            let mut buf = Vec::new();
+            for row in 0..c.len() {
+                if encoder.is_null(row) {
+                    text.append_null();
+                    continue;
+                }
+                buf.clear();
+                encoder.encode(row, &mut buf);
+                text.append_value(String::from_utf8_lossy(&buf));
+            }
+            Ok(Arc::new(text.finish()) as arrow::array::ArrayRef)
+        })
+        .collect::<Result<_, ArrowError>>()?;
+    RecordBatch::try_new(Arc::new(csv_schema(&schema)), columns)
+}
+
 /// `batch` with its string views gathered into plain strings, in row order. A view of more than
 /// 12 bytes points into buffers the rows no longer follow once a result is grouped and sorted;
 /// formatting cell by cell, row after row, then waited on memory at almost every cell. One
@@ -315,6 +410,39 @@ mod tests {
         }
         let names: Vec<_> = Format::names().collect();
         assert_eq!(names, ["table", "csv", "json", "ndjson", "parquet"]);
+        let of = |p: &str| Format::from_path(std::path::Path::new(p));
+        assert_eq!(of("out.csv"), Some(Format::Csv));
+        assert_eq!(of("dir/OUT.JSONL"), Some(Format::Ndjson));
+        assert_eq!(of("a.b.parquet"), Some(Format::Parquet));
+        assert_eq!(of("out.json"), Some(Format::Json));
+        assert_eq!(of("out.xlsx"), None);
+        assert_eq!(of("out"), None);
+    }
+
+    /// Regression: CSV wrote its header, then failed on the first list column.
+    #[test]
+    fn csv_writes_lists_and_structs_as_json_text() {
+        use arrow::array::{ListBuilder, StringViewBuilder, StructArray};
+
+        let mut labels = ListBuilder::new(StringViewBuilder::new());
+        labels.append_value([Some("a"), Some("b \"q\", c")]);
+        labels.append_null();
+        labels.append_value([None::<&str>]);
+        let labels: ArrayRef = Arc::new(labels.finish());
+        let n: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3]));
+        let pair: ArrayRef = Arc::new(StructArray::from(vec![(
+            Arc::new(Field::new("n", DataType::Int64, false)),
+            n.clone(),
+        )]));
+        let b = RecordBatch::try_from_iter([("labels", labels), ("pair", pair), ("n", n)]).unwrap();
+        assert_eq!(
+            output(Format::Csv, &b),
+            "labels,pair,n\n\"[\"\"a\"\",\"\"b \\\"\"q\\\"\", c\"\"]\",\"{\"\"n\"\":1}\",1\n\
+             ,\"{\"\"n\"\":2}\",2\n[null],\"{\"\"n\"\":3}\",3\n"
+        );
+        // No rows: the header alone, from the schema as CSV holds it.
+        let empty = RecordBatch::new_empty(b.schema());
+        assert_eq!(output(Format::Csv, &empty), "labels,pair,n\n");
     }
 
     #[test]

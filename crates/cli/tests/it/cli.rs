@@ -332,6 +332,34 @@ fn a_planted_workspace_token_reaches_no_file_and_no_output() {
     assert!(csv.contains("[REDACTED]") && !csv.contains(SECRET), "{csv}");
 }
 
+/// Regression: `--dataset s3://bucket/ds` made a local folder `s3:` and wrote the dataset there.
+#[test]
+fn a_dataset_url_is_refused_by_name_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fixture = fixture("task_error.json");
+    let fixture = fixture.to_str().unwrap();
+    for (args, env) in [
+        (vec!["ingest", fixture, "--dataset", "s3://bucket/ds"], None),
+        (vec!["sql", "SELECT 1", "--dataset", "gs://bucket/ds"], None),
+        (vec!["tables"], Some("az://container/ds")),
+        (vec!["ingest", fixture], Some("file:///tmp/ds")),
+    ] {
+        let mut cmd = taskq_cmd(d, &args);
+        if let Some(url) = env {
+            cmd.env("TASKQ_DATASET", url);
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains("datasets at URLs") && err.contains("not supported yet"),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "nothing written");
+}
+
 #[test]
 fn output_formats() {
     let dir = tempfile::tempdir().unwrap();
@@ -390,6 +418,54 @@ fn output_formats() {
         schema.contains("group_idx") && schema.contains("int32"),
         "{schema}"
     );
+}
+
+/// Regression: `SELECT * FROM annotations --format csv` printed the header, then failed on the
+/// first list column; `--output out.csv` without `--format` wrote a boxed table.
+#[test]
+fn every_table_goes_to_csv_and_output_takes_the_format_from_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&taskq(
+        d,
+        &["ingest", repo().join("data/fixtures").to_str().unwrap()],
+    ));
+    let tables = ok(&taskq(d, &["tables"]));
+    for t in tables
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+    {
+        let csv = ok(&taskq(
+            d,
+            &["sql", &format!("SELECT * FROM {t}"), "--format", "csv"],
+        ));
+        assert!(csv.lines().count() > 1, "{t}: {csv}");
+    }
+    let q = "SELECT key, labels FROM annotations WHERE key = 'tone' LIMIT 1";
+    let csv = ok(&taskq(d, &["sql", q, "--format", "csv"]));
+    assert!(csv.starts_with("key,labels\ntone,\"[\"\""), "{csv}");
+    for (file, starts) in [
+        ("out.csv", "key,labels\n"),
+        ("out.json", "[{\"key\":"),
+        ("out.jsonl", "{\"key\":"),
+        ("out.PARQUET", "PAR1"),
+        ("out.txt", "+-"),
+    ] {
+        ok(&taskq(d, &["sql", q, "--output", file]));
+        let written = std::fs::read(d.join(file)).unwrap();
+        assert!(
+            written.starts_with(starts.as_bytes()),
+            "{file}: {}",
+            text(&written)
+        );
+    }
+    // An explicit --format wins over the extension.
+    ok(&taskq(
+        d,
+        &["sql", q, "--output", "x.csv", "--format", "ndjson"],
+    ));
+    assert!(std::fs::read(d.join("x.csv")).unwrap().starts_with(b"{"));
 }
 
 /// Regression: errors were printed with every cause in turn, and DataFusion's messages already
