@@ -12,6 +12,13 @@ pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Res
     if r.files > 0 {
         writeln!(out, "  files read            {}", r.files)?;
     }
+    if r.files_skipped > 0 {
+        writeln!(
+            out,
+            "  files skipped         {} (not task JSON, named on stderr)",
+            r.files_skipped
+        )?;
+    }
     writeln!(out, "  tasks read            {}", r.tasks_read)?;
     writeln!(out, "  tasks written         {}", r.tasks_written)?;
     writeln!(out, "  records quarantined   {}", r.quarantined)?;

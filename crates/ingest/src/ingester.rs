@@ -14,12 +14,15 @@ use crate::report::{IngestReport, QUARANTINE_SAMPLE};
 
 /// Ingests `inputs` into the dataset as one run: all of it is committed, or none.
 pub async fn ingest(inputs: &[Input], opts: &IngestOptions) -> Result<IngestReport, IngestError> {
-    let files = expand(inputs)?;
-    if let Some(total) = total_size(&files)? {
+    let found = expand(inputs)?;
+    if let Some(total) = total_size(&found.files)? {
         opts.counters.total.store(total, Ordering::Relaxed);
     }
     let mut ingester = Ingester::begin(opts).await?;
-    for input in &files {
+    ingester.report.files_skipped = found.skipped.len() as u64;
+    ingester.report.warnings.extend(found.skipped);
+    ingester.report.warnings.extend(found.empty);
+    for input in &found.files {
         ingester.push_input(input).await?;
     }
     ingester.commit().await

@@ -17,9 +17,16 @@ pub enum Input {
     Stdin,
 }
 
-/// File names a folder is searched for; named files are read whatever their name.
-const EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "gz", "zst", "zstd"];
 const BUFFER: usize = 1 << 20;
+
+/// What the inputs held: the files to read, in order; the files passed over, each with why; and
+/// the folders with nothing in them.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub(crate) files: Vec<Input>,
+    pub(crate) skipped: Vec<String>,
+    pub(crate) empty: Vec<String>,
+}
 
 impl Input {
     /// How the input is named in messages and the quarantine.
@@ -94,15 +101,17 @@ pub(crate) fn total_size(files: &[Input]) -> Result<Option<u64>, IngestError> {
     Ok(Some(total))
 }
 
-/// Files to read, in order: inputs as given, folders recursively in sorted order. Fails before
-/// anything is read when a path does not exist.
-pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<Input>, IngestError> {
-    let mut out = Vec::new();
+/// Files to read, in order: inputs as given, folders recursively in sorted order. A file inside
+/// a folder is read when its content starts like task JSON, gzip or zstd (whatever its name);
+/// anything else there is passed over and named. Fails before anything is read when a path does
+/// not exist.
+pub(crate) fn expand(inputs: &[Input]) -> Result<Found, IngestError> {
+    let mut found = Found::default();
     for input in inputs {
         match input {
-            Input::Stdin => out.push(Input::Stdin),
-            Input::Path(p) if p.is_dir() => walk(p, &mut out)?,
-            Input::Path(p) if p.exists() => out.push(input.clone()),
+            Input::Stdin => found.files.push(Input::Stdin),
+            Input::Path(p) if p.is_dir() => walk(p, &mut found)?,
+            Input::Path(p) if p.exists() => found.files.push(input.clone()),
             Input::Path(p) => {
                 return Err(IngestError::Missing {
                     path: p.display().to_string(),
@@ -110,32 +119,63 @@ pub(crate) fn expand(inputs: &[Input]) -> Result<Vec<Input>, IngestError> {
             }
         }
     }
-    Ok(out)
+    Ok(found)
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>) -> Result<(), IngestError> {
+fn walk(dir: &Path, found: &mut Found) -> Result<(), IngestError> {
     let read = |e| IngestError::read(&dir.display().to_string(), e);
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(read)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()
         .map_err(read)?;
+    entries.retain(|p| {
+        !p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+    });
+    if entries.is_empty() {
+        found
+            .empty
+            .push(format!("{}: empty folder, nothing read", dir.display()));
+    }
     entries.sort();
     for path in entries {
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
+        if path.is_dir() {
+            walk(&path, found)?;
             continue;
         }
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().as_ref()))
-        {
-            out.push(Input::Path(path));
+        let name = path.display().to_string();
+        match looks_like_tasks(&path) {
+            Ok(true) => found.files.push(Input::Path(path)),
+            Ok(false) => found.skipped.push(format!(
+                "{name}: skipped: does not start with JSON, gzip or zstd (name it on the \
+                 command line to read it anyway)"
+            )),
+            Err(e) => return Err(IngestError::read(&name, e)),
         }
     }
     Ok(())
+}
+
+/// Whether a file's first bytes are gzip's or zstd's magic, or (past white space and a byte
+/// order mark) a JSON object or array; an empty file counts, and is warned about when read.
+fn looks_like_tasks(path: &Path) -> io::Result<bool> {
+    let mut head = [0u8; 512];
+    let mut file = File::open(path)?;
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    let head = &head[..n];
+    if head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Ok(true);
+    }
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    Ok(match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => true,
+        Some(b) => matches!(b, b'{' | b'['),
+    })
 }

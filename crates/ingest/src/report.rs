@@ -8,6 +8,8 @@ use taskq_store::QuarantineEntry;
 pub struct IngestReport {
     pub run_id: String,
     pub files: u64,
+    /// Files and folders passed over inside the folders read (each named in `warnings`).
+    pub files_skipped: u64,
     /// Tasks read and accepted (a task id seen twice counts twice).
     pub tasks_read: u64,
     /// Distinct tasks written.
@@ -43,6 +45,7 @@ impl IngestReport {
             self.run_id = later.run_id;
         }
         self.files += later.files;
+        self.files_skipped += later.files_skipped;
         self.tasks_read += later.tasks_read;
         self.tasks_written += later.tasks_written;
         add(&mut self.rows, later.rows);

@@ -54,6 +54,51 @@ fn ingest_a_folder_then_query_it() {
     );
 }
 
+/// Regression: a folder holding `c.ndjson`, `d`, `e.json.zst` and `f.txt` read two files, said
+/// `files read 2` and exit 0, and never read the tasks in `d` and `f.txt`.
+#[test]
+fn a_folder_is_read_by_content_and_what_is_passed_over_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let inputs = d.join("in");
+    std::fs::create_dir_all(inputs.join("empty")).unwrap();
+    let task = |id: &str| format!("{{\"task_id\":\"{id}\"}}\n");
+    std::fs::write(inputs.join("c.ndjson"), task("c")).unwrap();
+    std::fs::write(inputs.join("d"), task("d")).unwrap();
+    std::fs::write(
+        inputs.join("e.json.zst"),
+        zstd::encode_all(task("e").as_bytes(), 3).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(inputs.join("f.txt"), format!("\u{feff}  {}", task("f"))).unwrap();
+    std::fs::write(inputs.join("notes.md"), "# what these are\n").unwrap();
+    std::fs::write(inputs.join("blank.json"), "").unwrap();
+    let o = taskq(d, &["ingest", inputs.to_str().unwrap()]);
+    let summary = ok(&o);
+    assert!(summary.contains("files read            5"), "{summary}");
+    assert!(summary.contains("files skipped         1"), "{summary}");
+    assert!(summary.contains("tasks read            4"), "{summary}");
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("notes.md: skipped: does not start with JSON"),
+        "{err}"
+    );
+    assert!(err.contains("blank.json: empty"), "{err}");
+    assert!(err.contains("empty: empty folder, nothing read"), "{err}");
+    assert_eq!(
+        ok(&taskq(
+            d,
+            &[
+                "sql",
+                "SELECT string_agg(task_id, ' ' ORDER BY task_id) AS ids FROM tasks",
+                "--format",
+                "csv"
+            ]
+        )),
+        "ids\nc d e f\n"
+    );
+}
+
 #[test]
 fn stdin_gzip_zstd_arrays_and_envelopes_all_give_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();
