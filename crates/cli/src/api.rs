@@ -410,6 +410,9 @@ pub(crate) async fn deliveries(args: DeliveriesArgs) -> Result<Outcome> {
         batches: vec![RecordBatch::try_new(schema, columns)?],
     };
     let format = Format::from_name(&args.format).context("unknown format")?;
-    result.write(format, &mut std::io::BufWriter::new(std::io::stdout()))?;
+    result.write(
+        &format.into(),
+        &mut std::io::BufWriter::new(std::io::stdout()),
+    )?;
     Ok(Outcome::Done)
 }

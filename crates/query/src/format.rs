@@ -10,6 +10,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 
 use crate::QueryError;
+use crate::table::{TableOptions, TableWriter};
 
 /// An output format of `taskq sql`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,23 +67,39 @@ impl Format {
     }
 }
 
-/// Writes `batches` (all of `schema`) to `out` in `format`.
+/// How a result is written: its format, and how a boxed table is drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub table: TableOptions,
+}
+
+impl From<Format> for Output {
+    fn from(format: Format) -> Self {
+        Output {
+            format,
+            table: TableOptions::default(),
+        }
+    }
+}
+
+/// Writes `batches` (all of `schema`) to `out` as `output` says.
 pub fn write<W: Write + Send>(
     schema: &SchemaRef,
     batches: &[RecordBatch],
-    format: Format,
+    output: &Output,
     out: &mut W,
 ) -> Result<(), QueryError> {
-    let mut w = ResultWriter::new(schema, format, out)?;
+    let mut w = ResultWriter::new(schema, output, out)?;
     for b in batches {
         w.write(b)?;
     }
     w.finish()
 }
 
-/// Writes a result in one format batch by batch, so a result need not be held whole: every
-/// format but the boxed table, which sizes its columns from all the rows, writes each batch as
-/// it comes. An I/O error comes back as [`QueryError::Io`] whatever the format writer made of
+/// Writes a result in one format batch by batch, so a result is never held whole: every format
+/// but the boxed table writes each batch as it comes, and the table keeps only the rows it
+/// shows. An I/O error comes back as [`QueryError::Io`] whatever the format writer made of
 /// it, so a closed pipe stays recognisable.
 pub(crate) struct ResultWriter<W: Write + Send> {
     format: Format,
@@ -91,7 +108,7 @@ pub(crate) struct ResultWriter<W: Write + Send> {
 }
 
 enum Sink<W: Write + Send> {
-    Table(SchemaRef, Vec<RecordBatch>, Tracked<W>),
+    Table(TableWriter, Tracked<W>),
     /// With the schema as CSV holds it, for the header of a result without rows.
     Csv(arrow::csv::Writer<Tracked<W>>, Option<SchemaRef>),
     Json(arrow::json::Writer<Tracked<W>, JsonArray>),
@@ -102,7 +119,8 @@ enum Sink<W: Write + Send> {
 impl<W: Write + Send> ResultWriter<W> {
     /// A writer of rows of `schema` to `out`. A schema the format cannot hold is refused here,
     /// before a byte is written.
-    pub(crate) fn new(schema: &SchemaRef, format: Format, out: W) -> Result<Self, QueryError> {
+    pub(crate) fn new(schema: &SchemaRef, output: &Output, out: W) -> Result<Self, QueryError> {
+        let format = output.format;
         check_schema(schema, format).map_err(|e| output_error(format, e))?;
         let io_error = Arc::default();
         let out = Tracked {
@@ -110,7 +128,7 @@ impl<W: Write + Send> ResultWriter<W> {
             error: Arc::clone(&io_error),
         };
         let sink = match format {
-            Format::Table => Sink::Table(schema.clone(), Vec::new(), out),
+            Format::Table => Sink::Table(TableWriter::new(schema, output.table.clone()), out),
             Format::Csv => Sink::Csv(
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
@@ -140,10 +158,9 @@ impl<W: Write + Send> ResultWriter<W> {
 
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), QueryError> {
         let written = match &mut self.sink {
-            Sink::Table(_, batches, _) => {
-                batches.push(batch.clone());
-                Ok(())
-            }
+            Sink::Table(table, out) => table
+                .write(batch, out)
+                .map_err(|e| ArrowError::IoError(e.to_string(), e)),
             Sink::Csv(w, header_only) => {
                 *header_only = None;
                 csv_cells(batch).and_then(|b| w.write(&b))
@@ -167,11 +184,8 @@ impl<W: Write + Send> ResultWriter<W> {
         let failed = |e: QueryError| prefer_io(&io_error, e);
         let wrap = |e: ArrowError| failed(output_error(format, e));
         let mut out = match sink {
-            Sink::Table(schema, batches, mut out) => {
-                let table =
-                    arrow::util::pretty::pretty_format_batches_with_schema(schema, &batches)
-                        .map_err(wrap)?;
-                writeln!(out, "{table}").map_err(|e| failed(e.into()))?;
+            Sink::Table(table, mut out) => {
+                table.finish(&mut out).map_err(|e| failed(e.into()))?;
                 out
             }
             Sink::Csv(mut w, header_only) => {
@@ -393,7 +407,13 @@ mod tests {
 
     fn output_bytes(format: Format, b: &RecordBatch) -> Vec<u8> {
         let mut out = Vec::new();
-        write(&b.schema(), std::slice::from_ref(b), format, &mut out).unwrap();
+        write(
+            &b.schema(),
+            std::slice::from_ref(b),
+            &format.into(),
+            &mut out,
+        )
+        .unwrap();
         out
     }
 

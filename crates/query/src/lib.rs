@@ -10,7 +10,7 @@
 //!
 //! let session = Session::open(Dataset::open("taskq-data".as_ref())?);
 //! let sql = "SELECT key, value, count(*) FROM annotations GROUP BY 1, 2";
-//! session.sql_to(sql, Format::Csv, std::io::stdout()).await?;
+//! session.sql_to(sql, &Format::Csv.into(), std::io::stdout()).await?;
 //! # Ok(()) }
 //! ```
 
@@ -18,7 +18,9 @@ mod catalog;
 mod error;
 mod format;
 mod session;
+mod table;
 
 pub use error::QueryError;
-pub use format::Format;
+pub use format::{Format, Output};
 pub use session::{QueryResult, Session};
+pub use table::TableOptions;

@@ -12,7 +12,7 @@ use taskq_store::Dataset;
 
 use crate::QueryError;
 use crate::catalog;
-use crate::format::{self, Format, ResultWriter};
+use crate::format::{self, Output, ResultWriter};
 
 /// A DataFusion session over one dataset.
 #[derive(Clone)]
@@ -64,19 +64,19 @@ impl Session {
     }
 
     /// Runs SQL statements as [`Session::sql`] does and writes the rows of the last one to
-    /// `out` in `format` as they come: a large result is never held whole (but as a boxed
-    /// table), and formatting goes on while the query still runs. A query that fails part way
-    /// may have written some rows.
+    /// `out` as `output` says, as they come: a large result is never held whole, and
+    /// formatting goes on while the query still runs. A query that fails part way may have
+    /// written some rows.
     pub async fn sql_to<W: std::io::Write + Send>(
         &self,
         sql: &str,
-        format: Format,
+        output: &Output,
         out: W,
     ) -> Result<(), QueryError> {
         let df = self.last_statement(sql).await?;
         let schema = SchemaRef::new(df.schema().as_arrow().clone());
         let mut batches = df.execute_stream().await?;
-        let mut w = ResultWriter::new(&schema, format, out)?;
+        let mut w = ResultWriter::new(&schema, output, out)?;
         while let Some(batch) = batches.next().await {
             w.write(&batch?)?;
         }
@@ -130,9 +130,9 @@ impl QueryResult {
 
     pub fn write<W: std::io::Write + Send>(
         &self,
-        format: Format,
+        output: &Output,
         out: &mut W,
     ) -> Result<(), QueryError> {
-        format::write(&self.schema, &self.batches, format, out)
+        format::write(&self.schema, &self.batches, output, out)
     }
 }
