@@ -124,6 +124,36 @@ impl Outcome {
     }
 }
 
+/// A command stopped by SIGINT (Ctrl-C) or SIGTERM before it committed its run. Dropping the
+/// run removes what it wrote and releases the lock; `main` says so and exits 130.
+/// It says what was not committed.
+#[derive(Debug)]
+struct Interrupted(&'static str);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "interrupted: {}", self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Runs `work` until it ends or the process is asked to stop (SIGINT, SIGTERM); a stop drops
+/// `work`, and with it any run in progress.
+async fn until_interrupted<T>(
+    lost: &'static str,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        done = work => done,
+        _ = int.recv() => Err(Interrupted(lost).into()),
+        _ = term.recv() => Err(Interrupted(lost).into()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -140,6 +170,10 @@ fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Quarantined) => ExitCode::from(2),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Interrupted>() => {
+            eprintln!("taskq: {e}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("taskq: error: {}", report(&e));
             ExitCode::FAILURE
@@ -191,7 +225,8 @@ async fn run(cli: Cli) -> Result<Outcome> {
             let opts = IngestOptions::new(root.clone());
             let report = {
                 let _progress = progress::IngestProgress::start(opts.counters.clone());
-                taskq_ingest::ingest(&inputs, &opts).await?
+                let work = async { Ok(taskq_ingest::ingest(&inputs, &opts).await?) };
+                until_interrupted("nothing committed", work).await?
             };
             report::ingest(&report, &root, &mut std::io::stdout().lock())?;
             report::warnings(&report.warnings);
@@ -258,6 +293,13 @@ async fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Tables { dataset } => {
             let ds = dataset::for_reading(dataset.dataset).await?;
+            if !ds.dataset().has_completed_run() {
+                eprintln!(
+                    "taskq: note: no run has completed in {} yet (an earlier one did not \
+                     finish): every table is empty",
+                    ds.dataset().root().display()
+                );
+            }
             let counts = ds.dataset().row_counts().await?;
             report::tables(&counts, &mut std::io::stdout().lock())?;
             Ok(Outcome::Done)
@@ -273,8 +315,11 @@ async fn run(cli: Cli) -> Result<Outcome> {
             report::schema(&tables, &mut std::io::stdout().lock())?;
             Ok(Outcome::Done)
         }
-        Command::Fetch(args) => api::fetch(args).await,
-        Command::Sync(args) => api::sync(args).await,
+        Command::Fetch(args) => until_interrupted("nothing committed", api::fetch(args)).await,
+        Command::Sync(args) => {
+            let lost = "nothing since the last checkpoint committed (run it again to resume)";
+            until_interrupted(lost, api::sync(args)).await
+        }
         Command::Deliveries(args) => api::deliveries(args).await,
         Command::Gen { tasks, seed, out } => {
             let opts = taskq_gen::GenOptions { tasks, seed };

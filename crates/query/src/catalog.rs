@@ -49,7 +49,7 @@ impl DatasetSchema {
     }
 
     fn known(&self, name: &str) -> Option<Table> {
-        Table::from_name(name).filter(|t| self.dataset.manifest().version(t.name()).is_some())
+        Table::from_name(name)
     }
 }
 
@@ -83,7 +83,9 @@ impl SchemaProvider for DatasetSchema {
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?
         else {
-            return Ok(None);
+            // No run has made the table yet: it has its columns and no rows.
+            let empty = datafusion::datasource::MemTable::try_new(t.schema(), vec![vec![]])?;
+            return Ok(Some(Arc::new(empty)));
         };
         let log_store = table.log_store();
         let url = log_store.root_url().as_object_store_url();

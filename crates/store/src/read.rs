@@ -9,7 +9,7 @@ use taskq_core::Table;
 use url::Url;
 
 use crate::StoreError;
-use crate::manifest::Manifest;
+use crate::manifest::{DIR, Manifest};
 
 /// A dataset as its last completed run left it.
 #[derive(Debug, Clone)]
@@ -19,13 +19,23 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Opens the dataset at `root`; it must hold at least one completed run.
+    /// Opens the dataset at `root`. A folder where a first run began but none completed (it was
+    /// killed) opens as a dataset with no rows: see [`Dataset::has_completed_run`].
     pub fn open(root: &Path) -> Result<Dataset, StoreError> {
         let root = std::path::absolute(root).map_err(StoreError::io(root))?;
         match Manifest::load(&root)? {
             Some(manifest) => Ok(Dataset { root, manifest }),
+            None if root.join(DIR).is_dir() => Ok(Dataset {
+                root,
+                manifest: Manifest::default(),
+            }),
             None => Err(StoreError::NotADataset { path: root }),
         }
+    }
+
+    /// False while no run has completed here: every table reads as empty.
+    pub fn has_completed_run(&self) -> bool {
+        !self.manifest.runs.is_empty()
     }
 
     pub fn root(&self) -> &Path {
@@ -47,19 +57,23 @@ impl Dataset {
         Ok(Some(table))
     }
 
-    /// Rows per table, from the Delta log's file statistics (no data file is read).
+    /// Rows per table, from the Delta log's file statistics (no data file is read); a table no
+    /// run has made yet has none.
     pub async fn row_counts(&self) -> Result<Vec<(Table, u64)>, StoreError> {
         let mut out = Vec::new();
         for t in Table::ALL {
-            if let Some(table) = self.table(*t).await? {
-                let snapshot = table.snapshot().map_err(StoreError::delta(*t))?;
-                let rows = snapshot
-                    .log_data()
-                    .iter()
-                    .map(|f| f.num_records().unwrap_or(0) as u64)
-                    .sum();
-                out.push((*t, rows));
-            }
+            let rows = match self.table(*t).await? {
+                Some(table) => {
+                    let snapshot = table.snapshot().map_err(StoreError::delta(*t))?;
+                    snapshot
+                        .log_data()
+                        .iter()
+                        .map(|f| f.num_records().unwrap_or(0) as u64)
+                        .sum()
+                }
+                None => 0,
+            };
+            out.push((*t, rows));
         }
         Ok(out)
     }

@@ -203,6 +203,60 @@ async fn a_first_run_that_fails_leaves_nothing_behind() {
     ));
 }
 
+/// Regression: a stopped run (Ctrl-C) left its half-written `part-*.parquet` in the table
+/// folders, where a reader that lists the folder (pyarrow.dataset) failed on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_run_leaves_no_file_that_no_commit_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    ingest(&root, &fixture("task_completed_multithread.json")).await;
+    let parts = |t: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(t))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".parquet"))
+            .collect();
+        names.sort();
+        names
+    };
+    let committed = parts("tasks");
+    let mut run = Dataset::begin_run(&root, EncodeOptions::default())
+        .await
+        .unwrap();
+    for b in batches(&fixture("task_error.json")) {
+        run.write(b).await.unwrap();
+    }
+    // The tables' writers encode on the runtime's threads: let them open their files.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        parts("tasks").len() > committed.len(),
+        "the run opened a file"
+    );
+    drop(run);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(parts("tasks"), committed);
+}
+
+/// Regression: after a first run was killed (SIGKILL: no clean-up at all), the folder read as
+/// "no taskq dataset here"; it is a dataset with no completed run, whose tables are empty.
+#[tokio::test]
+async fn a_killed_first_run_leaves_a_dataset_with_no_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let mut run = Dataset::begin_run(&root, EncodeOptions::default())
+        .await
+        .unwrap();
+    for b in batches(&fixture("task_error.json")) {
+        run.write(b).await.unwrap();
+    }
+    std::mem::forget(run);
+    let ds = Dataset::open(&root).unwrap();
+    assert!(!ds.has_completed_run());
+    let counts = ds.row_counts().await.unwrap();
+    assert_eq!(counts.len(), Table::ALL.len());
+    assert!(counts.iter().all(|(_, n)| *n == 0), "{counts:?}");
+}
+
 /// The columns declared `dictionary` are dictionary-encoded and free text is not; on a runtime with two
 /// threads, the tables' writers encode side by side.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -99,6 +99,118 @@ fn a_folder_is_read_by_content_and_what_is_passed_over_is_named() {
     );
 }
 
+/// Regression: Ctrl-C during an ingest killed the process without a word and left a truncated
+/// `part-*.parquet` in the table folder.
+#[test]
+fn an_interrupted_ingest_says_so_commits_nothing_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let parquet_files = |root: &Path| -> usize {
+        fn walk(p: &Path, n: &mut usize) {
+            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, n);
+                } else if path.extension().is_some_and(|x| x == "parquet") {
+                    *n += 1;
+                }
+            }
+        }
+        let mut n = 0;
+        walk(root, &mut n);
+        n
+    };
+    ok(&taskq(
+        d,
+        &["ingest", fixture("task_error.json").to_str().unwrap()],
+    ));
+    let committed = parquet_files(&d.join("taskq-data"));
+    for (signal, first) in [("INT", false), ("TERM", true)] {
+        let dataset = if first { "fresh" } else { "taskq-data" };
+        let mut child = taskq_cmd(d, &["ingest", "-", "--dataset", dataset])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Tasks arrive, then standard input stays open, as a slow upstream would.
+        let mut stdin = child.stdin.take().unwrap();
+        let mut tasks = Vec::new();
+        taskq_gen::generate(
+            &taskq_gen::GenOptions {
+                tasks: 3000,
+                seed: 3,
+            },
+            &mut tasks,
+        )
+        .unwrap();
+        stdin.write_all(&tasks).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let o = child.wait_with_output().unwrap();
+        drop(stdin);
+        assert_eq!(o.status.code(), Some(130), "{signal}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("interrupted: nothing committed"),
+            "{}",
+            text(&o.stderr)
+        );
+        if first {
+            assert!(!d.join("fresh").exists(), "a first run leaves no folder");
+        } else {
+            assert_eq!(parquet_files(&d.join("taskq-data")), committed);
+        }
+    }
+    // The lock went with the run: the next ingest goes ahead.
+    ok(&taskq(
+        d,
+        &["ingest", fixture("task_error.json").to_str().unwrap()],
+    ));
+}
+
+/// Regression: after a first ingest was killed (SIGKILL), `taskq tables` said "no taskq dataset
+/// here"; the dataset reads as empty until a run completes.
+#[test]
+fn a_dataset_whose_first_run_never_finished_reads_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // What a killed first run leaves at the least: the run's folder, no manifest.
+    std::fs::create_dir_all(d.join("ds/_taskq/quarantine")).unwrap();
+    let o = taskq(d, &["tables", "--dataset", "ds"]);
+    let tables = ok(&o);
+    assert_eq!(tables.lines().count(), 18, "{tables}");
+    assert!(
+        tables
+            .lines()
+            .skip(1)
+            .all(|l| l.split_whitespace().nth(1) == Some("0")),
+        "{tables}"
+    );
+    assert!(
+        text(&o.stderr).contains("no run has completed"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        ok(&taskq(
+            d,
+            &[
+                "sql",
+                "SELECT count(*) AS n FROM annotations",
+                "--format",
+                "csv",
+                "--dataset",
+                "ds"
+            ]
+        )),
+        "n\n0\n"
+    );
+}
+
 #[test]
 fn stdin_gzip_zstd_arrays_and_envelopes_all_give_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();

@@ -242,6 +242,21 @@ impl FileWriter {
     }
 }
 
+/// Files that no `add` action was handed out for (the open one, and those closed since the last
+/// [`FileWriter::finish`]) are no part of any commit: a run that stops takes them with it, so
+/// that no truncated file is left in the table's folder for a reader that lists it.
+impl Drop for FileWriter {
+    fn drop(&mut self) {
+        let open = self.open.take().map(|(name, _)| name);
+        for name in open
+            .into_iter()
+            .chain(self.closed.drain(..).map(|a| a.path))
+        {
+            let _ = std::fs::remove_file(self.dir.join(name));
+        }
+    }
+}
+
 /// The file's Delta statistics: rows, and per top-level column (the first 32) that Parquet kept
 /// statistics for (not the `nostats` ones) its nulls and, where it has values, its least and
 /// greatest. Parquet shortens long strings in its statistics, the greatest rounded up, so both
