@@ -48,6 +48,17 @@ fn parquet_file(table: &Path) -> parquet::file::reader::SerializedFileReader<std
     parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap()
 }
 
+/// A run on `root` that has written the tasks of `json` and not committed.
+async fn uncommitted_run(root: &Path, json: &str) -> taskq_store::Run {
+    let mut run = Dataset::begin_run(root, EncodeOptions::default())
+        .await
+        .unwrap();
+    for b in batches(json) {
+        run.write(b).await.unwrap();
+    }
+    run
+}
+
 async fn counts(root: &Path) -> Vec<(Table, u64)> {
     Dataset::open(root).unwrap().row_counts().await.unwrap()
 }
@@ -189,12 +200,7 @@ async fn one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over() {
 async fn a_first_run_that_fails_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
-    let mut run = Dataset::begin_run(&root, EncodeOptions::default())
-        .await
-        .unwrap();
-    for b in batches(&fixture("task_error.json")) {
-        run.write(b).await.unwrap();
-    }
+    let run = uncommitted_run(&root, &fixture("task_error.json")).await;
     drop(run);
     assert!(!root.exists());
     assert!(matches!(
@@ -220,12 +226,7 @@ async fn a_stopped_run_leaves_no_file_that_no_commit_names() {
         names
     };
     let committed = parts("tasks");
-    let mut run = Dataset::begin_run(&root, EncodeOptions::default())
-        .await
-        .unwrap();
-    for b in batches(&fixture("task_error.json")) {
-        run.write(b).await.unwrap();
-    }
+    let run = uncommitted_run(&root, &fixture("task_error.json")).await;
     // The tables' writers encode on the runtime's threads: let them open their files.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(
@@ -243,12 +244,7 @@ async fn a_stopped_run_leaves_no_file_that_no_commit_names() {
 async fn a_killed_first_run_leaves_a_dataset_with_no_rows() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
-    let mut run = Dataset::begin_run(&root, EncodeOptions::default())
-        .await
-        .unwrap();
-    for b in batches(&fixture("task_error.json")) {
-        run.write(b).await.unwrap();
-    }
+    let run = uncommitted_run(&root, &fixture("task_error.json")).await;
     std::mem::forget(run);
     let ds = Dataset::open(&root).unwrap();
     assert!(!ds.has_completed_run());
