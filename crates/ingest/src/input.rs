@@ -19,6 +19,23 @@ pub enum Input {
 
 const BUFFER: usize = 1 << 20;
 
+/// How a file is compressed, by its first bytes.
+enum Compression {
+    Gzip,
+    Zstd,
+    None,
+}
+
+impl Compression {
+    fn of(head: &[u8]) -> Compression {
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+}
+
 /// What the inputs held: the files to read, in order; the files passed over, each with why; and
 /// the folders with nothing in them.
 #[derive(Debug, Default)]
@@ -57,16 +74,16 @@ impl Input {
             .fill_buf()
             .map_err(|e| IngestError::read(&name, e))?;
         let zstd_err = |e| IngestError::read(&name, e);
-        Ok(match magic {
-            [0x1f, 0x8b, ..] => Box::new(BufReader::with_capacity(
+        Ok(match Compression::of(magic) {
+            Compression::Gzip => Box::new(BufReader::with_capacity(
                 BUFFER,
                 flate2::bufread::MultiGzDecoder::new(buffered),
             )),
-            [0x28, 0xb5, 0x2f, 0xfd, ..] => Box::new(BufReader::with_capacity(
+            Compression::Zstd => Box::new(BufReader::with_capacity(
                 BUFFER,
                 zstd::stream::read::Decoder::with_buffer(buffered).map_err(zstd_err)?,
             )),
-            _ => Box::new(buffered),
+            Compression::None => Box::new(buffered),
         })
     }
 }
@@ -160,20 +177,12 @@ fn walk(dir: &Path, found: &mut Found) -> Result<(), IngestError> {
 /// Whether a file's first bytes are gzip's or zstd's magic, or (past white space and a byte
 /// order mark) a JSON object or array; an empty file counts, and is warned about when read.
 fn looks_like_tasks(path: &Path) -> io::Result<bool> {
-    let mut head = [0u8; 512];
-    let mut file = File::open(path)?;
-    let mut n = 0;
-    while n < head.len() {
-        match file.read(&mut head[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    let head = &head[..n];
-    if head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+    let mut head = Vec::with_capacity(512);
+    File::open(path)?.take(512).read_to_end(&mut head)?;
+    if !matches!(Compression::of(&head), Compression::None) {
         return Ok(true);
     }
-    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
     Ok(match text.iter().find(|b| !b.is_ascii_whitespace()) {
         None => true,
         Some(b) => matches!(b, b'{' | b'['),

@@ -47,20 +47,12 @@ impl DatasetSchema {
             made: Mutex::default(),
         }
     }
-
-    fn known(&self, name: &str) -> Option<Table> {
-        Table::from_name(name)
-    }
 }
 
 #[async_trait::async_trait]
 impl SchemaProvider for DatasetSchema {
     fn table_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = Table::ALL
-            .iter()
-            .filter(|t| self.known(t.name()).is_some())
-            .map(|t| t.name().to_owned())
-            .collect();
+        let mut names: Vec<String> = Table::ALL.iter().map(|t| t.name().to_owned()).collect();
         if let Ok(made) = self.made.lock() {
             names.extend(made.keys().cloned());
         }
@@ -71,7 +63,7 @@ impl SchemaProvider for DatasetSchema {
         if let Some(p) = locked(&self.made)?.get(name) {
             return Ok(Some(p.clone()));
         }
-        let Some(t) = self.known(name) else {
+        let Some(t) = Table::from_name(name) else {
             return Ok(None);
         };
         if let Some(p) = locked(&self.opened)?.get(&t) {
@@ -123,6 +115,6 @@ impl SchemaProvider for DatasetSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.known(name).is_some() || self.made.lock().is_ok_and(|m| m.contains_key(name))
+        Table::from_name(name).is_some() || self.made.lock().is_ok_and(|m| m.contains_key(name))
     }
 }

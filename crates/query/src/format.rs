@@ -10,7 +10,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 
 use crate::QueryError;
-use crate::table::{TableOptions, TableWriter};
+use crate::table::{TableOptions, TextTable};
 
 /// An output format of `taskq sql`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +108,7 @@ pub(crate) struct ResultWriter<W: Write + Send> {
 }
 
 enum Sink<W: Write + Send> {
-    Table(TableWriter, Tracked<W>),
+    Table(TextTable, Tracked<W>),
     /// With the schema as CSV holds it, for the header of a result without rows.
     Csv(arrow::csv::Writer<Tracked<W>>, Option<SchemaRef>),
     Json(arrow::json::Writer<Tracked<W>, JsonArray>),
@@ -128,7 +128,7 @@ impl<W: Write + Send> ResultWriter<W> {
             error: Arc::clone(&io_error),
         };
         let sink = match format {
-            Format::Table => Sink::Table(TableWriter::new(schema, output.table.clone()), out),
+            Format::Table => Sink::Table(TextTable::new(schema, output.table.clone()), out),
             Format::Csv => Sink::Csv(
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)

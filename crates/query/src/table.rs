@@ -39,7 +39,7 @@ const SIZING_ROWS: usize = 1000;
 const NULL: &str = "NULL";
 
 /// A table being written.
-pub(crate) struct TableWriter {
+pub(crate) struct TextTable {
     names: Vec<String>,
     opts: TableOptions,
     /// The first rows (all of them while sizing), formatted.
@@ -51,9 +51,9 @@ pub(crate) struct TableWriter {
     widths: Option<Vec<usize>>,
 }
 
-impl TableWriter {
+impl TextTable {
     pub(crate) fn new(schema: &SchemaRef, opts: TableOptions) -> Self {
-        TableWriter {
+        TextTable {
             names: schema.fields().iter().map(|f| clean(f.name())).collect(),
             opts,
             head: Vec::new(),
@@ -98,14 +98,8 @@ impl TableWriter {
             }
             self.head.push(cells);
             if self.head.len() >= SIZING_ROWS {
-                let widths = self.widths_of_kept();
-                write_rule(out, &widths)?;
-                write_row(out, &self.names, &widths, true)?;
-                write_rule(out, &widths)?;
-                for row in std::mem::take(&mut self.head) {
-                    write_row(out, &row, &widths, true)?;
-                }
-                self.widths = Some(widths);
+                self.widths = Some(self.write_kept(out)?);
+                self.head.clear();
             }
             return Ok(());
         }
@@ -123,32 +117,11 @@ impl TableWriter {
 
     pub(crate) fn finish(mut self, out: &mut impl Write) -> std::io::Result<()> {
         let widths = match self.widths.take() {
-            Some(w) => w,
-            None => {
-                let widths = self.widths_of_kept();
-                write_rule(out, &widths)?;
-                write_row(out, &self.names, &widths, true)?;
-                write_rule(out, &widths)?;
-                for row in &self.head {
-                    write_row(out, row, &widths, true)?;
-                }
-                let shown = (self.head.len() + self.tail.len()) as u64;
-                if shown < self.total {
-                    let dots: Vec<String> = widths.iter().map(|_| "…".to_owned()).collect();
-                    write_row(out, &dots, &widths, true)?;
-                }
-                for row in &self.tail {
-                    write_row(out, row, &widths, true)?;
-                }
-                widths
-            }
+            Some(widths) => widths,
+            None => self.write_kept(out)?,
         };
         write_rule(out, &widths)?;
-        let shown = if self.opts.max_rows == 0 {
-            self.total
-        } else {
-            (self.head.len() + self.tail.len()) as u64
-        };
+        let shown = self.shown();
         if shown < self.total {
             writeln!(
                 out,
@@ -157,6 +130,34 @@ impl TableWriter {
             )?;
         }
         Ok(())
+    }
+
+    /// Rows shown: every row when all are, else the first and the last kept.
+    fn shown(&self) -> u64 {
+        match self.opts.max_rows {
+            0 => self.total,
+            _ => (self.head.len() + self.tail.len()) as u64,
+        }
+    }
+
+    /// Sizes the columns by the rows kept, then writes the header and those rows (a row of `…`
+    /// where rows were left out between the first and the last); the widths, for what follows.
+    fn write_kept(&self, out: &mut impl Write) -> std::io::Result<Vec<usize>> {
+        let widths = self.widths_of_kept();
+        write_rule(out, &widths)?;
+        write_row(out, &self.names, &widths, true)?;
+        write_rule(out, &widths)?;
+        for row in &self.head {
+            write_row(out, row, &widths, true)?;
+        }
+        if self.shown() < self.total {
+            let dots: Vec<String> = widths.iter().map(|_| "…".to_owned()).collect();
+            write_row(out, &dots, &widths, true)?;
+        }
+        for row in &self.tail {
+            write_row(out, row, &widths, true)?;
+        }
+        Ok(widths)
     }
 
     /// Each column as wide as its widest kept cell or name, fitted to `max_width`.
@@ -269,7 +270,7 @@ mod tests {
 
     fn table(batch: &RecordBatch, opts: TableOptions) -> String {
         let mut out = Vec::new();
-        let mut w = TableWriter::new(&batch.schema(), opts);
+        let mut w = TextTable::new(&batch.schema(), opts);
         w.write(batch, &mut out).unwrap();
         w.finish(&mut out).unwrap();
         String::from_utf8(out).unwrap()
