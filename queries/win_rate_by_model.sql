@@ -1,12 +1,27 @@
--- Win rate per model: among assistant messages in turns that carry a turn-level
--- selected_model_id, the share whose source_id is the one selected.
-SELECT m.model,
-       count(*) AS appearances,
-       sum(CASE WHEN m.source_id = s.value THEN 1 ELSE 0 END) AS wins,
-       round(sum(CASE WHEN m.source_id = s.value THEN 1 ELSE 0 END) * 1.0 / count(*), 4) AS win_rate
-FROM messages m
-JOIN annotations s
-  ON s.task_id = m.task_id AND s.thread_idx = m.thread_idx AND s.turn_idx = m.turn_idx
-WHERE s.scope = 'turn' AND s.key = 'selected_model_id' AND m.role = 'assistant'
-GROUP BY m.model
-ORDER BY win_rate DESC, m.model
+-- Win rate per model, head to head. A turn-level selected_model_id says the selected
+-- assistant beat every other assistant in its turn: each (winner, loser) pair is one
+-- comparison for both models. Pairs of one model with itself are excluded (they say
+-- nothing about which model is better), as are pairs with no model recorded.
+WITH pairs AS (
+  SELECT w.model AS winner, l.model AS loser
+  FROM annotations s
+  JOIN messages w
+    ON w.task_id = s.task_id AND w.thread_idx = s.thread_idx AND w.turn_idx = s.turn_idx
+   AND w.role = 'assistant' AND w.source_id = s.value
+  JOIN messages l
+    ON l.task_id = s.task_id AND l.thread_idx = s.thread_idx AND l.turn_idx = s.turn_idx
+   AND l.role = 'assistant' AND l.source_id <> s.value
+  WHERE s.scope = 'turn' AND s.key = 'selected_model_id' AND w.model <> l.model
+),
+results AS (
+  SELECT winner AS model, 1 AS won FROM pairs
+  UNION ALL
+  SELECT loser AS model, 0 AS won FROM pairs
+)
+SELECT model,
+       count(*) AS comparisons,
+       sum(won) AS wins,
+       round(sum(won) * 1.0 / count(*), 4) AS win_rate
+FROM results
+GROUP BY model
+ORDER BY win_rate DESC, model

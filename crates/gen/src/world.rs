@@ -9,9 +9,11 @@ struct Model {
     name: String,
     /// 0..1: how good its answers are, which drives its scores and wins.
     quality: f64,
-    temperature: f64,
+    /// The sampling settings it is run with; each response draws one, so a split by
+    /// temperature or top_p is not a split by model.
+    temperatures: Vec<f64>,
     max_tokens: i64,
-    top_p: Option<f64>,
+    top_ps: Option<Vec<f64>>,
     top_k: Option<i64>,
 }
 
@@ -107,12 +109,19 @@ impl World {
         for family in MODEL_FAMILIES {
             for (si, size) in SIZES.iter().enumerate() {
                 let month = 1 + rng.below(9);
+                let n_temperatures = 2 + rng.below(2);
                 models.push(Model {
                     name: format!("{family}-{size}-2025-{month:02}"),
                     quality: (0.35 + 0.2 * si as f64 + rng.unit() * 0.2).min(0.95),
-                    temperature: *rng.pick(&[0.0, 0.2, 0.5, 0.7, 0.7, 0.9, 1.0]),
+                    temperatures: distinct(
+                        &mut rng,
+                        &[0.0, 0.2, 0.5, 0.7, 0.9, 1.0],
+                        n_temperatures,
+                    ),
                     max_tokens: *rng.pick(&[256, 512, 1024, 2048, 2048, 4096]),
-                    top_p: rng.chance(0.5).then(|| *rng.pick(&[0.8, 0.9, 0.95, 1.0])),
+                    top_ps: rng
+                        .chance(0.5)
+                        .then(|| distinct(&mut rng, &[0.8, 0.9, 0.95, 1.0], 2)),
                     top_k: rng.chance(0.3).then(|| *rng.pick(&[20, 40, 50])),
                 });
             }
@@ -133,9 +142,9 @@ impl World {
                         )
                     })
                     .collect();
-                let pool = (0..2 + rng.below(3))
-                    .map(|_| rng.below(models.len()))
-                    .collect();
+                let all: Vec<usize> = (0..models.len()).collect();
+                let pool_size = 2 + rng.below(3);
+                let pool = distinct(&mut rng, &all, pool_size);
                 projects.push(Project {
                     id,
                     name,
@@ -195,10 +204,11 @@ impl World {
             json!(timestamp(created, rng.below(1000) as i64)),
         );
         let hours = (rng.unit() * rng.unit() * 72.0 * 3600.0) as i64 + 600;
+        let completed = created + hours;
         if status != "pending" {
             t.insert(
                 "completed_at".into(),
-                json!(timestamp(created + hours, rng.below(1000) as i64)),
+                json!(timestamp(completed, rng.below(1000) as i64)),
             );
         }
         if rng.chance(0.9) {
@@ -212,7 +222,7 @@ impl World {
                 let bare = rng.chance(0.1);
                 let n_threads = if rng.chance(0.85) { 1 } else { 2 };
                 let threads: Vec<Value> = (0..n_threads)
-                    .map(|ti| self.thread(rng, p, ti, bare))
+                    .map(|ti| self.thread(rng, p, ti, bare, (created + 1, completed)))
                     .collect();
                 t.insert("threads".into(), Value::Array(threads));
             }
@@ -238,14 +248,16 @@ impl World {
         task
     }
 
-    fn thread(&self, rng: &mut Rng, p: &Project, ti: usize, bare: bool) -> Value {
+    /// `work`: the seconds between the task's creation and completion, when its threads were
+    /// submitted.
+    fn thread(&self, rng: &mut Rng, p: &Project, ti: usize, bare: bool, work: (i64, i64)) -> Value {
         let n_turns = 1 + rng.weighted(&[6.0, 3.0, 1.0]);
         let turns: Vec<Value> = (0..n_turns).map(|ui| self.turn(rng, p, ui, bare)).collect();
-        let mut anns = vec![ann(
+        let mut anns = vec![scale(
             bare,
             "overall_quality",
-            "integer",
-            json!(1 + rng.weighted(&[1.0, 2.0, 4.0, 6.0, 4.0])),
+            1 + rng.weighted(&[1.0, 2.0, 4.0, 6.0, 4.0]),
+            5,
         )];
         if !bare {
             if rng.chance(0.3) {
@@ -276,7 +288,8 @@ impl World {
         }
         let mut thread = json!({"id": format!("thread_{ti}"), "turns": turns, "annotations": anns});
         if rng.chance(0.7) {
-            thread["submissions"] = json!([{"submitted_at": timestamp(EPOCH_2025 + rng.below(300 * 86_400) as i64, 0), "contributor_id": format!("contrib_{:04x}", rng.below(400))}]);
+            let submitted = work.0 + rng.below((work.1 - work.0) as usize) as i64;
+            thread["submissions"] = json!([{"submitted_at": timestamp(submitted, 0), "contributor_id": format!("contrib_{:04x}", rng.below(400))}]);
         }
         thread
     }
@@ -297,7 +310,10 @@ impl World {
         if rng.chance(0.05) {
             messages.push(json!({"role": "function", "content": {"text": "{\"tool\": \"search\", \"results\": 3}"}, "source_id": "search_tool", "annotations": []}));
         }
-        let n_resp = 1 + rng.weighted(&[2.0, 5.0, 1.0]);
+        // Each assistant in a turn is a different model of the project's pool: a pairwise
+        // judgement of a model against itself says nothing, and real comparisons avoid it.
+        let n_resp = (1 + rng.weighted(&[2.0, 5.0, 1.0])).min(p.models.len());
+        let models = distinct(rng, &p.models, n_resp);
         let slots: Vec<&str> = if n_resp == 2 && rng.chance(0.5) {
             vec!["base_model", "test_model"]
         } else {
@@ -305,8 +321,8 @@ impl World {
         };
         let with_rubric = !bare && rng.chance(0.15);
         let mut scores = Vec::new();
-        for slot in &slots {
-            let m = &self.models[*rng.pick(&p.models)];
+        for (slot, m) in slots.iter().zip(&models) {
+            let m = &self.models[*m];
             let quality = (m.quality + (rng.unit() - 0.5) * 0.4).clamp(0.0, 1.0);
             scores.push((slot.to_string(), quality));
             messages.push(self.response(rng, m, slot, quality, bare, with_rubric));
@@ -322,11 +338,11 @@ impl World {
                 json!(order[0].0),
             ));
             let margin = order[0].1 - order[1].1;
-            anns.push(ann(
+            anns.push(scale(
                 bare,
                 "likert_value",
-                "integer",
-                json!(1 + ((1.0 - margin.min(1.0)) * 6.0) as i64),
+                1 + ((1.0 - margin.min(1.0)) * 6.0) as usize,
+                7,
             ));
             if !bare {
                 anns.push(ann(
@@ -392,9 +408,10 @@ impl World {
         with_rubric: bool,
     ) -> Value {
         let body = text::paragraph(rng, 40, 400);
-        let mut params = json!({"model": m.name, "temperature": m.temperature, "max_completion_tokens": m.max_tokens});
-        if let Some(p) = m.top_p {
-            params["top_p"] = json!(p);
+        let temperature = *rng.pick(&m.temperatures);
+        let mut params = json!({"model": m.name, "temperature": temperature, "max_completion_tokens": m.max_tokens});
+        if let Some(top_ps) = &m.top_ps {
+            params["top_p"] = json!(rng.pick(top_ps));
         }
         if let Some(k) = m.top_k {
             params["top_k"] = json!(k);
@@ -403,18 +420,8 @@ impl World {
             (1 + ((q + (rng.unit() - 0.5) * 0.3).clamp(0.0, 0.999) * n as f64) as usize).min(n)
         };
         let mut anns = vec![
-            ann(
-                bare,
-                "instruction_following",
-                "integer",
-                json!(likert(quality, 3, rng)),
-            ),
-            ann(
-                bare,
-                "truthfulness",
-                "integer",
-                json!(likert(quality, 5, rng)),
-            ),
+            scale(bare, "instruction_following", likert(quality, 3, rng), 3),
+            scale(bare, "truthfulness", likert(quality, 5, rng), 5),
         ];
         if !bare {
             anns.push(ann(
@@ -452,17 +459,12 @@ impl World {
                 anns.push(json!({"key": "safety_notes", "type": "text", "not_applicable": true, "cannot_assess": false}));
             }
         } else {
-            anns.push(ann(
-                bare,
-                "overall",
-                "integer",
-                json!(likert(quality, 5, rng)),
-            ));
+            anns.push(scale(bare, "overall", likert(quality, 5, rng), 5));
         }
         let mut content = json!({"text": body});
         if !bare && rng.chance(0.1) {
             content["chunks"] = json!([
-                {"type": "text", "text": text::sentence(rng, 10), "annotations": [ann(bare, "chunk_correct", "integer", json!(likert(quality, 3, rng)))]},
+                {"type": "text", "text": text::sentence(rng, 10), "annotations": [scale(bare, "chunk_correct", likert(quality, 3, rng), 3)]},
                 {"type": "text", "text": text::sentence(rng, 10), "annotations": []}
             ]);
         }
@@ -487,6 +489,23 @@ impl World {
     }
 }
 
+/// `n` different items of `items`, in random order.
+fn distinct<T: Copy>(rng: &mut Rng, items: &[T], n: usize) -> Vec<T> {
+    let mut left = items.to_vec();
+    (0..n.min(items.len()))
+        .map(|_| left.swap_remove(rng.below(left.len())))
+        .collect()
+}
+
+/// An integer rating `value` on the scale 1..=`max`, which its `possible_values` list.
+fn scale(bare: bool, key: &str, value: usize, max: usize) -> Value {
+    let mut a = ann(bare, key, "integer", json!(value));
+    if !bare {
+        a["possible_values"] = json!((1..=max).collect::<Vec<_>>());
+    }
+    a
+}
+
 /// An annotation; `bare` ones look like default API responses: only key and value. Ids are
 /// given by [`assign_ids`] once the task is built.
 fn ann(bare: bool, key: &str, ty: &str, value: Value) -> Value {
@@ -495,7 +514,6 @@ fn ann(bare: bool, key: &str, ty: &str, value: Value) -> Value {
     }
     let mut a = json!({"key": key, "type": ty, "title": key.replace('_', " "), "value": value});
     match ty {
-        "integer" => a["possible_values"] = json!([1, 2, 3, 4, 5]),
         "boolean" => a["possible_values"] = json!([true, false]),
         "category" if key == "tone" => {
             a["possible_values"] = json!(TONES);

@@ -944,17 +944,57 @@ fn ingest_draws_progress_on_a_terminal_only() {
     assert_eq!(scalar(dir.path(), "b", "SELECT count(*) FROM tasks"), 4000);
 }
 
+/// A task with one turn: assistants as (slot, model), and the slot the annotator selected.
+fn pairwise_task(id: &str, assistants: &[(&str, &str)], selected: &str) -> String {
+    let messages: Vec<String> = assistants
+        .iter()
+        .map(|(slot, model)| {
+            format!(
+                r#"{{"role":"assistant","source_id":"{slot}","content":{{"text":"x"}},"model_parameters":{{"model":"{model}"}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"task_id":"{id}","status":"completed","threads":[{{"turns":[{{"messages":[{}],"annotations":[{{"key":"selected_model_id","value":"{selected}"}}]}}]}}]}}"#,
+        messages.join(",")
+    ) + "\n"
+}
+
 #[test]
-fn sql_reads_a_query_file() {
+fn the_win_rate_query_counts_head_to_head_and_never_a_model_against_itself() {
     let dir = tempfile::tempdir().unwrap();
+    let tasks = [
+        // A self-match: the selection says nothing about m1.
+        pairwise_task("t1", &[("model_a", "m1"), ("model_b", "m1")], "model_a"),
+        pairwise_task("t2", &[("model_a", "m1"), ("model_b", "m2")], "model_b"),
+        // m1 beats m2 and m3; m2 against m3 is not judged.
+        pairwise_task(
+            "t3",
+            &[("model_a", "m1"), ("model_b", "m2"), ("model_c", "m3")],
+            "model_a",
+        ),
+    ];
+    std::fs::write(dir.path().join("pairs.jsonl"), tasks.concat()).unwrap();
+    ok(&taskq(
+        dir.path(),
+        &["ingest", "pairs.jsonl", "--dataset", "d"],
+    ));
     let query = repo().join("queries/win_rate_by_model.sql");
     let out = ok(&taskq(
         dir.path(),
-        &["sql", "--file", query.to_str().unwrap(), "--format", "csv"],
+        &[
+            "sql",
+            "--dataset",
+            "d",
+            "--file",
+            query.to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
     ));
-    assert!(
-        out.starts_with("model,appearances,wins,win_rate\n"),
-        "{out}"
+    assert_eq!(
+        out,
+        "model,comparisons,wins,win_rate\nm1,3,2,0.6667\nm2,2,1,0.5\nm3,1,0,0.0\n"
     );
     let o = taskq(dir.path(), &["sql", "--file", "missing.sql"]);
     assert!(

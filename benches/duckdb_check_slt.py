@@ -1,0 +1,89 @@
+"""Cross-checks .slt answers with DuckDB: runs every query of the given .slt files on DuckDB's own
+flattening of an input (benches/duckdb_flatten.py) and says, per query, whether DuckDB's rows are
+the file's. Numbers are compared rounded to 4 decimals; a query DuckDB cannot run (a taskq-only
+table such as annotation_values) is reported, not failed. Exits 1 if any answer differs.
+
+usage: python3 benches/duckdb_check_slt.py INPUT.jsonl FILE.slt...
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import duckdb
+
+TABLES = ["tasks", "threads", "turns", "messages", "annotations"]
+
+
+def cell(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return str(v).lower()
+    s = str(v).replace("\n", "\\n")
+    return "(empty)" if s == "" else s
+
+
+def normalized(line):
+    """A row as written in .slt, with every number-like token rounded."""
+    out = []
+    for token in line.split(" "):
+        try:
+            out.append(repr(round(float(token), 4)))
+        except ValueError:
+            out.append(token)
+    return out
+
+
+def queries(path):
+    lines = open(path, encoding="utf-8").read().split("\n")
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("query "):
+            i += 1
+            continue
+        start, rowsort = i + 1, "rowsort" in lines[i]
+        i += 1
+        sql = []
+        while lines[i] != "----":
+            sql.append(lines[i])
+            i += 1
+        i += 1
+        expected = []
+        while i < len(lines) and lines[i].strip():
+            expected.append(lines[i])
+            i += 1
+        yield start, "\n".join(sql), rowsort, expected
+
+
+def main():
+    source, files = sys.argv[1], sys.argv[2:]
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([sys.executable, os.path.join(here, "duckdb_flatten.py"), source, out], check=True)
+        db = duckdb.connect()
+        db.execute("SET TimeZone = 'UTC'")
+        for t in TABLES:
+            db.execute(f"CREATE VIEW {t} AS SELECT * FROM '{out}/{t}.parquet'")
+        differ = 0
+        for path in files:
+            for line, sql, rowsort, expected in queries(path):
+                try:
+                    rows = db.execute(sql).fetchall()
+                except duckdb.Error as e:
+                    print(f"{path}:{line}: not run on DuckDB: {str(e).splitlines()[0]}")
+                    continue
+                got = [normalized(" ".join(cell(v) for v in r)) for r in rows]
+                want = [normalized(e) for e in expected]
+                if rowsort:
+                    got.sort()
+                    want.sort()
+                same = got == want
+                differ += not same
+                print(f"{path}:{line}: {'same' if same else 'DIFFERENT'} ({len(got)} rows)")
+        sys.exit(1 if differ else 0)
+
+
+if __name__ == "__main__":
+    main()

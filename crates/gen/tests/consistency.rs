@@ -1,0 +1,136 @@
+//! Generated data must be internally consistent: a demo that shows a rating outside its own
+//! scale, a submission before its task was created, or a model compared with itself teaches
+//! users to distrust the tool rather than their data.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use taskq_gen::{GenOptions, generate};
+
+fn tasks(seed: u64) -> Vec<Value> {
+    let mut out = Vec::new();
+    generate(&GenOptions { tasks: 2_000, seed }, &mut out).unwrap();
+    out.split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect()
+}
+
+fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Every annotation anywhere in `v`, found by walking every `annotations` array.
+fn annotations<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(o) => {
+            out.extend(array(v, "annotations"));
+            o.values().for_each(|c| annotations(c, out));
+        }
+        Value::Array(a) => a.iter().for_each(|c| annotations(c, out)),
+        _ => {}
+    }
+}
+
+fn assistants(turn: &Value) -> impl Iterator<Item = &Value> {
+    array(turn, "messages")
+        .iter()
+        .filter(|m| m["role"] == "assistant")
+}
+
+#[test]
+fn ratings_stay_on_their_own_scale() {
+    for seed in [7, 42] {
+        let mut checked = 0;
+        for task in tasks(seed) {
+            let mut anns = Vec::new();
+            annotations(&task, &mut anns);
+            for a in anns.iter().filter(|a| a["type"] == "integer") {
+                let allowed = a["possible_values"].as_array().unwrap();
+                assert!(
+                    allowed.contains(&a["value"]),
+                    "seed {seed}: {} = {} is not one of {allowed:?}",
+                    a["key"],
+                    a["value"]
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 1_000,
+            "seed {seed}: only {checked} integer ratings"
+        );
+    }
+}
+
+#[test]
+fn a_turn_never_compares_a_model_with_itself() {
+    for seed in [7, 42] {
+        let mut pairwise = 0;
+        for task in tasks(seed) {
+            for turn in array(&task, "threads")
+                .iter()
+                .flat_map(|t| array(t, "turns"))
+            {
+                let models: Vec<&Value> = assistants(turn)
+                    .map(|m| &m["model_parameters"]["model"])
+                    .collect();
+                let distinct: BTreeSet<String> = models.iter().map(|m| m.to_string()).collect();
+                assert_eq!(distinct.len(), models.len(), "seed {seed}: {models:?}");
+                pairwise += usize::from(models.len() >= 2);
+            }
+        }
+        assert!(
+            pairwise > 1_000,
+            "seed {seed}: only {pairwise} pairwise turns"
+        );
+    }
+}
+
+#[test]
+fn submissions_fall_between_creation_and_completion() {
+    let mut checked = 0;
+    for task in tasks(7) {
+        let created = task["created_at"].as_str().unwrap();
+        for thread in array(&task, "threads") {
+            for s in array(thread, "submissions") {
+                let completed = task["completed_at"].as_str().unwrap();
+                let at = s["submitted_at"].as_str().unwrap();
+                // The timestamps share one RFC 3339 form, so text order is time order.
+                assert!(created < at && at < completed, "{created} {at} {completed}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1_000, "only {checked} submissions");
+}
+
+#[test]
+fn model_parameters_vary_within_a_model() {
+    let mut temperatures: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for task in tasks(7) {
+        for turn in array(&task, "threads")
+            .iter()
+            .flat_map(|t| array(t, "turns"))
+        {
+            for m in assistants(turn) {
+                let p = &m["model_parameters"];
+                temperatures
+                    .entry(p["model"].to_string())
+                    .or_default()
+                    .insert(p["temperature"].to_string());
+            }
+        }
+    }
+    assert!(temperatures.len() >= 5, "{temperatures:?}");
+    for (model, seen) in &temperatures {
+        assert!(
+            seen.len() >= 2,
+            "{model} ran at one temperature only: {seen:?}"
+        );
+    }
+}
