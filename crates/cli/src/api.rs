@@ -203,6 +203,7 @@ pub(crate) struct DeliveriesArgs {
     /// Only deliveries made before this instant (RFC 3339)
     #[arg(long, value_parser = parse_time, value_name = "TIME")]
     delivered_before: Option<DateTime<Utc>>,
+    /// The output format
     #[arg(long, default_value = "table", value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
     format: String,
     #[command(flatten)]

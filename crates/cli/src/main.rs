@@ -5,6 +5,7 @@ mod dataset;
 mod progress;
 mod pull;
 mod report;
+mod shell;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -48,19 +49,24 @@ enum Command {
     /// into the dataset. Exit code 0: all ingested; 2: committed, but some records quarantined;
     /// 1: failed, nothing committed.
     Ingest {
+        /// Files and folders to read, or `-` for standard input. A folder is read whole, each
+        /// file by its content whatever its name; files that hold no task JSON are named and
+        /// passed over.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
         #[command(flatten)]
         dataset: DatasetArg,
     },
     /// Run a SQL query over the dataset's tables (the built-in sample when there is no dataset).
+    /// With no query on a terminal, an interactive shell starts.
     Sql {
-        /// The SQL text (or use --file). Statements separated by `;` run in order and the last
-        /// one's rows are printed; the ones before it may set options (`SET datafusion.…`) or
-        /// make views (`CREATE VIEW`).
-        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        /// The SQL text, or `-` to read it from standard input. Statements separated by `;` run
+        /// in order and the last one's rows are printed; the ones before it may set options
+        /// (`SET datafusion.…`) or make views (`CREATE VIEW`). Left out: the interactive shell
+        /// on a terminal, else the SQL is read from standard input.
+        #[arg(conflicts_with = "file")]
         query: Option<String>,
-        /// Read the SQL from this file (such as one of queries/*.sql)
+        /// Read the SQL from this file (such as one of queries/*.sql), or `-` for standard input
         #[arg(long, short, value_name = "FILE")]
         file: Option<PathBuf>,
         /// The output format [default: from the --output file's extension (.csv, .json,
@@ -79,11 +85,19 @@ enum Command {
     },
     /// List the dataset's tables with their row counts.
     Tables {
+        /// The output format
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "ndjson"])]
+        format: String,
         #[command(flatten)]
         dataset: DatasetArg,
     },
-    /// Print the columns of every table, or of one, with their types.
-    Schema { table: Option<String> },
+    /// Print the columns of every table, or of one: type, whether it may be null, and meaning
+    /// (the reference in docs/schema.md).
+    Schema {
+        /// One table, such as `annotations` [default: every table]
+        #[arg(value_name = "TABLE")]
+        table: Option<String>,
+    },
     /// Download tasks from the Scale v2 API into the dataset: projects, batches, deliveries or
     /// single tasks. Pages stream into one run, committed at the end. Exit codes as for ingest.
     Fetch(api::FetchArgs),
@@ -93,13 +107,25 @@ enum Command {
     Sync(api::SyncArgs),
     /// List a project's deliveries (GET /v2/deliveries).
     Deliveries(api::DeliveriesArgs),
+    /// Print a shell's completion script for taskq: `taskq completions bash >
+    /// ~/.local/share/bash-completion/completions/taskq`, `taskq completions zsh >
+    /// ~/.zfunc/_taskq`, `taskq completions fish > ~/.config/fish/completions/taskq.fish`.
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Generate synthetic tasks as JSON lines (zstd-compressed when --out ends in .zst).
     Gen {
-        #[arg(long, default_value_t = 300)]
+        /// How many tasks (about 7.7 KB each)
+        #[arg(long, default_value_t = 300, value_name = "N")]
         tasks: usize,
-        #[arg(long, default_value_t = 7)]
+        /// The random seed: the same seed and count always give the same bytes (the built-in
+        /// sample is `--tasks 300 --seed 7`)
+        #[arg(long, default_value_t = 7, value_name = "N")]
         seed: u64,
-        #[arg(long)]
+        /// Write to this file instead of standard output; zstd-compressed when it ends in .zst
+        #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
 }
@@ -199,6 +225,17 @@ fn report(e: &anyhow::Error) -> String {
     text
 }
 
+/// SQL from standard input, which must hold some.
+fn read_stdin() -> Result<String> {
+    let mut sql = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut sql)
+        .context("reading the SQL from standard input")?;
+    if sql.trim().is_empty() {
+        bail!("no SQL on standard input: give the query, --file FILE, or pipe the SQL in");
+    }
+    Ok(sql)
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
@@ -255,14 +292,31 @@ async fn run(cli: Cli) -> Result<Outcome> {
                     .flatten()
                     .map(|(_, columns)| usize::from(columns)),
             };
+            let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
             let query = match (query, file) {
-                (Some(q), _) => q,
-                (None, Some(f)) => std::fs::read_to_string(&f)
-                    .with_context(|| format!("reading {}", f.display()))?,
-                (None, None) => bail!("give the SQL, or --file FILE"),
+                (Some(q), _) if q == "-" => Some(read_stdin()?),
+                (Some(q), _) => Some(q),
+                (None, Some(f)) if f.as_os_str() == "-" => Some(read_stdin()?),
+                (None, Some(f)) => Some(
+                    std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading {}", f.display()))?,
+                ),
+                (None, None) if stdin_is_terminal && output.is_none() => None,
+                (None, None) => Some(read_stdin()?),
             };
             let ds = dataset::for_reading(dataset.dataset).await?;
             let session = Session::open(ds.dataset().clone());
+            let Some(query) = query else {
+                let shell = shell::Shell {
+                    session,
+                    dataset: ds.dataset().clone(),
+                    output: Output { format, table },
+                    history: std::env::var_os("HOME")
+                        .map(|home| PathBuf::from(home).join(".taskq_history")),
+                };
+                shell.run().await?;
+                return Ok(Outcome::Done);
+            };
             match output {
                 Some(path) => {
                     let f = std::io::BufWriter::new(
@@ -291,7 +345,7 @@ async fn run(cli: Cli) -> Result<Outcome> {
             }
             Ok(Outcome::Done)
         }
-        Command::Tables { dataset } => {
+        Command::Tables { format, dataset } => {
             let ds = dataset::for_reading(dataset.dataset).await?;
             if !ds.dataset().has_completed_run() {
                 eprintln!(
@@ -301,7 +355,12 @@ async fn run(cli: Cli) -> Result<Outcome> {
                 );
             }
             let counts = ds.dataset().row_counts().await?;
-            report::tables(&counts, &mut std::io::stdout().lock())?;
+            let format = Format::from_name(&format).context("unknown format")?;
+            report::tables(
+                &counts,
+                format,
+                &mut std::io::BufWriter::new(std::io::stdout()),
+            )?;
             Ok(Outcome::Done)
         }
         Command::Schema { table } => {
@@ -321,6 +380,13 @@ async fn run(cli: Cli) -> Result<Outcome> {
             until_interrupted(lost, api::sync(args)).await
         }
         Command::Deliveries(args) => api::deliveries(args).await,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "taskq", &mut out);
+            out.flush()?;
+            Ok(Outcome::Done)
+        }
         Command::Gen { tasks, seed, out } => {
             let opts = taskq_gen::GenOptions { tasks, seed };
             match out {
@@ -345,5 +411,26 @@ async fn run(cli: Cli) -> Result<Outcome> {
             }
             Ok(Outcome::Done)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `--help` says what every argument of every command is for.
+    #[test]
+    fn every_argument_is_described() {
+        let mut missing = Vec::new();
+        let cli = super::Cli::command();
+        for cmd in cli.get_subcommands() {
+            for arg in cmd.get_arguments() {
+                if arg.get_help().is_none() && !["help", "version"].contains(&arg.get_id().as_str())
+                {
+                    missing.push(format!("{} {}", cmd.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
     }
 }

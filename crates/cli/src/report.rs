@@ -3,9 +3,15 @@
 use std::io::Write;
 use std::path::Path;
 
+use std::sync::Arc;
+
 use anyhow::Result;
+use arrow::array::{ArrayRef, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::record_batch::RecordBatch;
 use taskq_core::Table;
 use taskq_ingest::IngestReport;
+use taskq_query::{Format, QueryResult};
 
 pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Result<()> {
     writeln!(out, "ingested into {} (run {})", root.display(), r.run_id)?;
@@ -20,7 +26,15 @@ pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Res
         )?;
     }
     writeln!(out, "  tasks read            {}", r.tasks_read)?;
-    writeln!(out, "  tasks written         {}", r.tasks_written)?;
+    if r.tasks_repeated > 0 {
+        writeln!(
+            out,
+            "  tasks written         {} ({} repeats replaced by their later copy)",
+            r.tasks_written, r.tasks_repeated
+        )?;
+    } else {
+        writeln!(out, "  tasks written         {}", r.tasks_written)?;
+    }
     writeln!(out, "  records quarantined   {}", r.quarantined)?;
     writeln!(out, "  fields in extra_json  {}", r.extra_fields)?;
     writeln!(out, "  rows written per table:")?;
@@ -78,21 +92,42 @@ pub(crate) fn warnings(warnings: &[String]) {
     }
 }
 
-pub(crate) fn tables(counts: &[(Table, u64)], out: &mut impl Write) -> Result<()> {
-    writeln!(out, "{:<26} {:>12}  one row per", "table", "rows")?;
-    for (t, n) in counts {
-        writeln!(
-            out,
-            "{:<26} {n:>12}  {}",
-            t.name(),
-            t.doc()
-                .trim_start_matches("One row per ")
-                .trim_end_matches('.')
-        )?;
-    }
+/// Each table with its row count and what a row is, in `format`.
+pub(crate) fn tables(
+    counts: &[(Table, u64)],
+    format: Format,
+    out: &mut (impl Write + Send),
+) -> Result<()> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("table", DataType::Utf8, false),
+        Field::new("rows", DataType::UInt64, false),
+        Field::new("one_row_per", DataType::Utf8, false),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(
+            counts.iter().map(|(t, _)| t.name()),
+        )),
+        Arc::new(UInt64Array::from_iter_values(
+            counts.iter().map(|(_, n)| *n),
+        )),
+        Arc::new(StringArray::from_iter_values(counts.iter().map(
+            |(t, _)| {
+                t.doc()
+                    .trim_start_matches("One row per ")
+                    .trim_end_matches('.')
+            },
+        ))),
+    ];
+    let result = QueryResult {
+        schema: schema.clone(),
+        batches: vec![RecordBatch::try_new(schema, columns)?],
+    };
+    result.write(&format.into(), out)?;
     Ok(())
 }
 
+/// Each table's columns: name, type, whether it may be null, and meaning, as docs/schema.md
+/// gives them.
 pub(crate) fn schema(tables: &[Table], out: &mut impl Write) -> Result<()> {
     for (i, t) in tables.iter().enumerate() {
         if i > 0 {
@@ -101,7 +136,8 @@ pub(crate) fn schema(tables: &[Table], out: &mut impl Write) -> Result<()> {
         writeln!(out, "{}: {}", t.name(), t.doc())?;
         for c in t.columns() {
             let null = if c.nullable { "" } else { " not null" };
-            writeln!(out, "  {:<24} {}{null}", c.name(), c.ty.doc_name())?;
+            let ty = format!("{}{null}", c.ty.doc_name());
+            writeln!(out, "  {:<24} {ty:<18} {}", c.name(), c.doc)?;
         }
     }
     Ok(())

@@ -134,6 +134,7 @@ impl Ingester {
         let mut report = self.report;
         report.run_id = summary.run_id;
         report.tasks_written = summary.tasks;
+        report.tasks_repeated = summary.repeats;
         report.rows = summary.rows;
         report.replaced = summary.replaced;
         Ok(report)

@@ -14,6 +14,8 @@ pub struct IngestReport {
     pub tasks_read: u64,
     /// Distinct tasks written.
     pub tasks_written: u64,
+    /// Tasks read again within the ingest: each later copy replaced the one before.
+    pub tasks_repeated: u64,
     pub rows: Vec<(Table, u64)>,
     /// Rows of earlier versions of these tasks that were replaced.
     pub replaced: Vec<(Table, u64)>,
@@ -48,6 +50,7 @@ impl IngestReport {
         self.files_skipped += later.files_skipped;
         self.tasks_read += later.tasks_read;
         self.tasks_written += later.tasks_written;
+        self.tasks_repeated += later.tasks_repeated;
         add(&mut self.rows, later.rows);
         add(&mut self.replaced, later.replaced);
         self.quarantined += later.quarantined;

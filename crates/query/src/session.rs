@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
-use datafusion::sql::parser::DFParserBuilder;
+use datafusion::sql::parser::{DFParserBuilder, Statement};
 use futures::StreamExt;
 use taskq_store::Dataset;
 
@@ -44,7 +45,11 @@ impl Session {
         // settings"). A user can `SET` it back on.
         let optimizer = &mut config.options_mut().optimizer;
         optimizer.enable_join_dynamic_filter_pushdown = false;
-        let ctx = SessionContext::new_with_config(config);
+        let mut ctx = SessionContext::new_with_config(config);
+        // metadata, value_json, extra_json and possible_values are JSON text: json_get_str,
+        // json_contains, `->>` and the rest read them in place.
+        datafusion_functions_json::register_all(&mut ctx)
+            .unwrap_or_else(|e| unreachable!("a new session takes any function: {e}"));
         let schema = catalog::DatasetSchema::new(dataset, ctx.runtime_env());
         let catalog = datafusion::catalog::MemoryCatalogProvider::new();
         datafusion::catalog::CatalogProvider::register_schema(&catalog, "public", Arc::new(schema))
@@ -101,7 +106,7 @@ impl Session {
             .ok_or_else(|| QueryError::Statement("no SQL statement given".into()))?;
         for (i, statement) in statements.into_iter().enumerate() {
             // Each statement is planned against the session as the ones before left it.
-            let plan = self.ctx.state().statement_to_plan(statement).await?;
+            let plan = self.plan(statement).await?;
             if !matches!(plan, LogicalPlan::Statement(_) | LogicalPlan::Ddl(_)) {
                 return Err(QueryError::Statement(format!(
                     "statement {} returns rows, but only the last statement's rows are \
@@ -111,9 +116,61 @@ impl Session {
             }
             self.ctx.execute_logical_plan(plan).await?.collect().await?;
         }
-        let plan = self.ctx.state().statement_to_plan(last).await?;
-        Ok(self.ctx.execute_logical_plan(plan).await?)
+        let plan = self.plan(last).await?;
+        let df = self.ctx.execute_logical_plan(plan).await?;
+        Ok(json_values_as_text(df)?)
     }
+
+    /// Plans one statement; a table that does not exist is named with the ones that do.
+    async fn plan(&self, statement: Statement) -> Result<LogicalPlan, QueryError> {
+        let e = match self.ctx.state().statement_to_plan(statement).await {
+            Ok(plan) => return Ok(plan),
+            Err(e) => e,
+        };
+        if let DataFusionError::Plan(reason) = e.find_root() {
+            let missing = reason
+                .strip_prefix("table '")
+                .and_then(|r| r.strip_suffix("' not found"));
+            if let Some(name) = missing {
+                let name = name.strip_prefix("taskq.public.").unwrap_or(name);
+                let tables = self
+                    .ctx
+                    .catalog("taskq")
+                    .and_then(|c| c.schema("public"))
+                    .map(|s| s.table_names())
+                    .unwrap_or_default();
+                return Err(QueryError::Statement(format!(
+                    "no table `{name}`; the tables are {}",
+                    tables.join(", ")
+                )));
+            }
+        }
+        Err(e.into())
+    }
+}
+
+/// `json_get` and `->` give a union of JSON's kinds, which CSV and Parquet cannot hold and a
+/// table shows as `{str=…}`: a result column of that type is given as its JSON text, as
+/// Postgres prints `->`.
+fn json_values_as_text(df: DataFrame) -> datafusion::error::Result<DataFrame> {
+    let union = &*datafusion_functions_json::JSON_UNION_DATA_TYPE;
+    if !df.schema().fields().iter().any(|f| f.data_type() == union) {
+        return Ok(df);
+    }
+    let to_text = datafusion_functions_json::udfs::json_union_to_text_udf();
+    let columns: Vec<Expr> = df
+        .schema()
+        .iter()
+        .map(|(qualifier, field)| {
+            let column = Expr::from((qualifier, field));
+            if field.data_type() == union {
+                to_text.call(vec![column]).alias(field.name())
+            } else {
+                column
+            }
+        })
+        .collect();
+    df.select(columns)
 }
 
 /// The rows of a query, with their schema (known even when there are no rows).

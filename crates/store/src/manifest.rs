@@ -20,7 +20,8 @@ pub struct RunRecord {
     pub finished_at: String,
     /// Tasks the run carried (each task id once).
     pub tasks: u64,
-    /// Rows the run added per table (before older versions of its tasks were removed).
+    /// Rows the run's tasks have per table: a task the run wrote twice counts once; rows of
+    /// versions from before the run that it replaced are not subtracted.
     pub rows: BTreeMap<String, u64>,
     pub quarantined: u64,
     /// The Delta version of every table as this run left it: what readers open.

@@ -133,13 +133,32 @@ async fn a_task_written_again_replaces_its_rows_in_every_table() {
     let once = counts(&root).await;
     ingest(&root, &task).await;
     assert_eq!(counts(&root).await, once);
-    // The same task twice in one run: the later one wins, and nothing is doubled.
+    // The same task twice in one run: the later one wins, nothing is doubled, and the summary
+    // counts the task once, with one repeat, and its rows once.
     let line = task.replace('\n', "");
-    ingest(&root, &format!("{line}\n{line}\n")).await;
+    let mut run = Dataset::begin_run(&root, EncodeOptions::default())
+        .await
+        .unwrap();
+    for b in batches(&format!("{line}\n{line}\n")) {
+        run.write(b).await.unwrap();
+    }
+    let summary = run.commit().await.unwrap();
     assert_eq!(counts(&root).await, once);
+    let rows: Vec<(Table, u64)> = once.iter().copied().filter(|(_, n)| *n > 0).collect();
+    assert_eq!((summary.tasks, summary.repeats), (1, 1));
+    assert_eq!(summary.rows, rows);
+    assert_eq!(
+        summary.replaced, rows,
+        "the dataset's earlier version, not the run's copy"
+    );
     let ds = Dataset::open(&root).unwrap();
     assert_eq!(ds.manifest().runs.len(), 3);
     assert_eq!(ds.manifest().runs[2].tasks, 1);
+    let recorded = &ds.manifest().runs[2].rows;
+    assert_eq!(
+        recorded.get("annotations").copied(),
+        Some(count(&once, Table::Annotations))
+    );
 }
 
 /// A file holding rows of a re-ingested task and of others: the others' rows are written back,

@@ -28,11 +28,14 @@ fn api(dir: &Path, server: &TestServer, args: &[&str]) -> Output {
 /// Every row of every table, as sorted NDJSON lines per table: two datasets with equal dumps
 /// hold exactly the same rows.
 fn dump(dir: &Path, dataset: &str) -> Vec<(String, Vec<String>)> {
-    let tables = ok(&taskq(dir, &["tables", "--dataset", dataset]));
+    let tables = ok(&taskq(
+        dir,
+        &["tables", "--dataset", dataset, "--format", "csv"],
+    ));
     tables
         .lines()
         .skip(1)
-        .filter_map(|l| l.split_whitespace().next())
+        .filter_map(|l| l.split(',').next())
         .map(|t| {
             let out = ok(&taskq(
                 dir,

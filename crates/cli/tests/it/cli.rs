@@ -47,9 +47,14 @@ fn ingest_a_folder_then_query_it() {
     );
     let tables = ok(&taskq(dir.path(), &["tables"]));
     assert!(
-        tables
-            .lines()
-            .any(|l| l.starts_with("annotations") && l.contains(" 46 ")),
+        tables.contains("| annotations               | 46   |"),
+        "{tables}"
+    );
+    let tables = ok(&taskq(dir.path(), &["tables", "--format", "ndjson"]));
+    assert!(
+        tables.contains(
+            r#"{"table":"annotations","rows":46,"one_row_per":"annotation, at every scope"}"#
+        ),
         "{tables}"
     );
 }
@@ -180,14 +185,14 @@ fn a_dataset_whose_first_run_never_finished_reads_as_empty() {
     let d = dir.path();
     // What a killed first run leaves at the least: the run's folder, no manifest.
     std::fs::create_dir_all(d.join("ds/_taskq/quarantine")).unwrap();
-    let o = taskq(d, &["tables", "--dataset", "ds"]);
+    let o = taskq(d, &["tables", "--dataset", "ds", "--format", "csv"]);
     let tables = ok(&o);
     assert_eq!(tables.lines().count(), 18, "{tables}");
     assert!(
         tables
             .lines()
             .skip(1)
-            .all(|l| l.split_whitespace().nth(1) == Some("0")),
+            .all(|l| l.split(',').nth(1) == Some("0")),
         "{tables}"
     );
     assert!(
@@ -401,7 +406,16 @@ fn reingesting_replaces_and_never_duplicates() {
     let multi = multi.to_str().unwrap();
     let o = ok(&taskq(d, &["ingest", multi, fx, multi]));
     assert!(o.contains("tasks read            10"), "{o}");
-    assert!(o.contains("tasks written         8"), "{o}");
+    // The summary counts a task once however often it came, and says what the repeats did.
+    assert!(
+        o.contains("tasks written         8 (2 repeats replaced by their later copy)"),
+        "{o}"
+    );
+    assert!(
+        o.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["tasks", "8", "(8", "earlier", "rows", "replaced)"]),
+        "{o}"
+    );
     assert_eq!(scalar(d, "taskq-data", COUNT_ALL), first);
     assert_eq!(rows(d), before);
     // A changed task replaces its old version in every table.
@@ -587,12 +601,8 @@ fn every_table_goes_to_csv_and_output_takes_the_format_from_its_extension() {
         d,
         &["ingest", repo().join("data/fixtures").to_str().unwrap()],
     ));
-    let tables = ok(&taskq(d, &["tables"]));
-    for t in tables
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_whitespace().next())
-    {
+    let tables = ok(&taskq(d, &["tables", "--format", "csv"]));
+    for t in tables.lines().skip(1).filter_map(|l| l.split(',').next()) {
         let csv = ok(&taskq(
             d,
             &["sql", &format!("SELECT * FROM {t}"), "--format", "csv"],
@@ -798,6 +808,186 @@ fn a_sql_error_is_datafusions_message_without_a_backtrace() {
     let o = taskq(dir.path(), &["sql", "SELEKT 1"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("SELEKT"), "{}", text(&o.stderr));
+}
+
+/// Regression: an unsupported statement printed DataFusion's dump of its syntax tree, some
+/// 1,500 characters; a misspelt table did not say which tables there are.
+#[test]
+fn engine_errors_are_short_and_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let pivot = "SELECT * FROM (SELECT key, value FROM annotations) \
+                 PIVOT (count(*) FOR value IN ('1', '2')) AS p";
+    let o = taskq(dir.path(), &["sql", pivot]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    let line = err.lines().last().unwrap();
+    assert!(line.len() < 400, "{err}");
+    assert!(
+        line.contains("not supported") && line.contains("Pivot") && line.contains("FILTER"),
+        "{err}"
+    );
+    let o = taskq(dir.path(), &["sql", "SELECT count(*) FROM anotations"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("no table `anotations`; the tables are tasks, task_errors,")
+            && text(&o.stderr).contains(", annotations, annotation_values"),
+        "{}",
+        text(&o.stderr)
+    );
+    // A view the session made counts among the tables.
+    let o = taskq(
+        dir.path(),
+        &[
+            "sql",
+            "CREATE VIEW ratings AS SELECT 1 AS x; SELECT * FROM rating",
+        ],
+    );
+    assert!(text(&o.stderr).contains(", ratings"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn sql_comes_from_stdin_when_asked_or_piped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sql = b"SELECT count(*) AS n FROM tasks";
+    for args in [
+        &["sql", "-", "--format", "csv"][..],
+        &["sql", "--file", "-", "--format", "csv"],
+        &["sql", "--format", "csv"],
+    ] {
+        let o = taskq_stdin(d, args, sql);
+        assert_eq!(ok(&o), "n\n300\n", "{args:?}");
+    }
+    let o = taskq_stdin(d, &["sql", "-"], b"  \n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("no SQL on standard input"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// `taskq ARGS` under a pseudo-terminal, with `keys` typed into it one line at a time (`^C` for
+/// Ctrl-C); what the terminal showed. The line editor drops what is typed before it asks, so
+/// each line waits its turn: a second before the first, half a second between the others.
+fn typed_into(dir: &Path, keys: &[&str], args: &str) -> String {
+    let typing: Vec<String> = keys
+        .iter()
+        .map(|k| match *k {
+            "^C" => "printf '\\003'".to_owned(),
+            line => format!("printf '%s\\r' '{}'", line.replace('\'', r"'\''")),
+        })
+        .collect();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "(sleep 1; {}; sleep 1) | script -qec '{} {args}' /dev/null",
+            typing.join("; sleep 0.5; "),
+            env!("CARGO_BIN_EXE_taskq")
+        ))
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("TASKQ_DATASET")
+        .output()
+        .unwrap();
+    let shown = text(&o.stdout);
+    assert!(o.status.success(), "{shown}{}", text(&o.stderr));
+    shown
+}
+
+#[test]
+fn the_shell_runs_statements_over_lines_and_keeps_their_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let shown = typed_into(
+        d,
+        &[
+            "SELECT count(*) AS n",
+            "FROM tasks;",
+            ".tables",
+            ".format csv",
+            "SELECT 1 AS one;",
+            ".schema nope",
+            ".quit",
+        ],
+        "sql",
+    );
+    assert!(
+        shown.contains("| n   |") && shown.contains("| 300 |"),
+        "{shown}"
+    );
+    assert!(shown.contains("annotation_values"), "{shown}");
+    assert!(
+        shown.contains("one\r\n1\r\n"),
+        "csv after .format csv: {shown}"
+    );
+    assert!(shown.contains("no table `nope`"), "{shown}");
+    let history = std::fs::read_to_string(d.join(".taskq_history")).unwrap();
+    assert!(history.contains("SELECT count(*) AS n"), "{history}");
+    assert!(history.contains("SELECT 1 AS one;"), "{history}");
+}
+
+#[test]
+fn ctrl_c_in_the_shell_stops_the_query_not_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    // A query that would run for hours, stopped half a second in; the shell goes on.
+    let shown = typed_into(
+        dir.path(),
+        &[
+            "SELECT sum(value) FROM range(1000000000000);",
+            "^C",
+            "SELECT 42 AS answer;",
+            ".quit",
+        ],
+        "sql",
+    );
+    assert!(shown.contains("interrupted"), "{shown}");
+    assert!(shown.contains("| 42     |"), "{shown}");
+}
+
+#[test]
+fn completions_are_scripts_for_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bash = ok(&taskq(d, &["completions", "bash"]));
+    assert!(
+        bash.contains("ingest") && bash.contains("--max-rows"),
+        "{bash}"
+    );
+    std::fs::write(d.join("taskq.bash"), &bash).unwrap();
+    let check = Command::new("bash")
+        .args(["-n", "taskq.bash"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    for shell in ["zsh", "fish"] {
+        let script = ok(&taskq(d, &["completions", shell]));
+        assert!(
+            script.contains("taskq") && script.contains("completions"),
+            "{script}"
+        );
+    }
+    let o = taskq(d, &["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn schema_of_one_table_gives_each_columns_meaning() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&taskq(dir.path(), &["schema", "messages"]));
+    assert!(out.starts_with("messages: One row per message.\n"), "{out}");
+    assert!(
+        out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["temperature", "float64", "`model_parameters.temperature`."]),
+        "{out}"
+    );
+    let o = taskq(dir.path(), &["schema", "mesages"]);
+    assert!(
+        text(&o.stderr).contains("no table `mesages`"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 mod upsert;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -34,10 +34,13 @@ pub struct RunSummary {
     pub run_id: String,
     /// Distinct task ids the run carried.
     pub tasks: u64,
-    /// Rows written per table, in [`Table::ALL`] order (tables with none left out).
+    /// Tasks written again within the run: each later copy replaced the one before.
+    pub repeats: u64,
+    /// Rows the run's tasks have per table, in [`Table::ALL`] order (tables with none left
+    /// out): a repeated task's rows count once, as its last copy wrote them.
     pub rows: Vec<(Table, u64)>,
     pub quarantined: u64,
-    /// Rows of earlier versions of the run's tasks that were removed, per table.
+    /// Rows of the dataset's earlier versions of the run's tasks that were removed, per table.
     pub replaced: Vec<(Table, u64)>,
 }
 
@@ -54,8 +57,13 @@ pub struct Run {
     ids: TaskIds,
     segment: u32,
     segment_len: usize,
+    /// Ids of the current segment that an earlier segment of the run wrote too.
+    segment_repeats: HashSet<String>,
+    repeats: u64,
     rows: BTreeMap<Table, u64>,
     replaced: BTreeMap<Table, u64>,
+    /// Rows of the run's own earlier copies of repeated tasks, removed, per table.
+    repeated: BTreeMap<Table, u64>,
     quarantine: Option<(PathBuf, BufWriter<File>)>,
     quarantined: u64,
     /// Folders this run made, removed again if it never commits: a first run that fails leaves
@@ -120,8 +128,11 @@ impl Dataset {
             ids: TaskIds::default(),
             segment: 0,
             segment_len: 0,
+            segment_repeats: HashSet::new(),
+            repeats: 0,
             rows: BTreeMap::new(),
             replaced: BTreeMap::new(),
+            repeated: BTreeMap::new(),
             quarantine: None,
             quarantined: 0,
             created,
@@ -220,11 +231,12 @@ impl Run {
             .filter(|(t, _)| *t == Table::Tasks)
             .map(|(_, b)| b.clone())
             .collect();
-        if tasks
+        let written_in: Vec<Option<u32>> = tasks
             .iter()
             .flat_map(task_ids)
-            .any(|id| self.in_segment(id))
-        {
+            .map(|id| self.ids.segment(id))
+            .collect();
+        if written_in.contains(&Some(self.segment)) {
             self.commit_segment().await?;
         }
         for (t, batch) in batches {
@@ -237,7 +249,11 @@ impl Run {
             *self.rows.entry(t).or_default() += batch.num_rows() as u64;
             self.tables[t as usize].1.write(batch).await?;
         }
-        for id in tasks.iter().flat_map(task_ids) {
+        for (id, before) in tasks.iter().flat_map(task_ids).zip(written_in) {
+            if before.is_some() {
+                self.repeats += 1;
+                self.segment_repeats.insert(id.to_owned());
+            }
             self.ids.insert(id, self.segment);
             self.segment_len += 1;
         }
@@ -246,6 +262,14 @@ impl Run {
 
     fn in_segment(&self, id: &str) -> bool {
         self.ids.segment(id) == Some(self.segment)
+    }
+
+    /// Rows written per table, less those of earlier copies the run replaced itself.
+    fn net_rows(&self) -> impl Iterator<Item = (Table, u64)> {
+        self.rows.iter().map(|(t, n)| {
+            let repeated = self.repeated.get(t).copied().unwrap_or(0);
+            (*t, n - repeated)
+        })
     }
 
     /// Keeps a rejected record in the run's quarantine file (written through at commit).
@@ -307,6 +331,7 @@ impl Run {
         }
         self.segment += 1;
         self.segment_len = 0;
+        self.segment_repeats.clear();
         Ok(())
     }
 
@@ -340,9 +365,8 @@ impl Run {
             finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             tasks: self.ids.len() as u64,
             rows: self
-                .rows
-                .iter()
-                .map(|(t, n)| (t.name().to_owned(), *n))
+                .net_rows()
+                .map(|(t, n)| (t.name().to_owned(), n))
                 .collect(),
             quarantined: self.quarantined,
             versions,
@@ -353,7 +377,8 @@ impl Run {
         Ok(RunSummary {
             run_id: self.run_id.clone(),
             tasks: self.ids.len() as u64,
-            rows: self.rows.iter().map(|(t, n)| (*t, *n)).collect(),
+            repeats: self.repeats,
+            rows: self.net_rows().collect(),
             quarantined: self.quarantined,
             replaced: self.replaced.iter().map(|(t, n)| (*t, *n)).collect(),
         })

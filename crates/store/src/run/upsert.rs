@@ -44,11 +44,21 @@ impl Run {
         };
         let mut removes = Vec::new();
         for (path, remove) in files {
-            let keep = rows_to_keep(&path, |id| !self.in_segment(id))?;
+            let (keep, repeated) = rows_to_keep(&path, |id| {
+                if !self.in_segment(id) {
+                    Fate::Keep
+                } else if self.segment_repeats.contains(id) {
+                    Fate::Repeated
+                } else {
+                    Fate::Replaced
+                }
+            })?;
             if keep.true_count() == keep.len() {
                 continue;
             }
-            *self.replaced.entry(t).or_default() += (keep.len() - keep.true_count()) as u64;
+            let dropped = (keep.len() - keep.true_count()) as u64;
+            *self.replaced.entry(t).or_default() += dropped - repeated;
+            *self.repeated.entry(t).or_default() += repeated;
             // A file whose rows all go is only removed: none of its other columns is read.
             if keep.true_count() > 0 {
                 self.write_back(t, &path, &keep).await?;
@@ -89,10 +99,25 @@ impl Run {
     }
 }
 
-/// Per row of the data file at `path`, whether `keep` holds for its task id. Reads only the
-/// `task_id` column, and reads it as a dictionary, so that each distinct id of a row group is
-/// looked up once rather than once per row: a run's ids outgrow the CPU caches at a few GB.
-fn rows_to_keep(path: &Path, keep: impl Fn(&str) -> bool) -> Result<BooleanArray, StoreError> {
+/// What becomes of a committed row whose task the segment writes.
+#[derive(Clone, Copy, PartialEq)]
+enum Fate {
+    /// Not a task of the segment.
+    Keep,
+    /// An earlier version, from before the run.
+    Replaced,
+    /// The run's own earlier copy of a task it wrote again.
+    Repeated,
+}
+
+/// Per row of the data file at `path`, whether `fate` keeps it, and how many rows are
+/// [`Fate::Repeated`]. Reads only the `task_id` column, and reads it as a dictionary, so that
+/// each distinct id of a row group is looked up once rather than once per row: a run's ids
+/// outgrow the CPU caches at a few GB.
+fn rows_to_keep(
+    path: &Path,
+    fate: impl Fn(&str) -> Fate,
+) -> Result<(BooleanArray, u64), StoreError> {
     let file = File::open(path).map_err(StoreError::io(path))?;
     let meta =
         ArrowReaderMetadata::load(&file, Default::default()).map_err(StoreError::parquet(path))?;
@@ -120,14 +145,17 @@ fn rows_to_keep(path: &Path, keep: impl Fn(&str) -> bool) -> Result<BooleanArray
         .build()
         .map_err(StoreError::parquet(path))?;
     let mut rows = arrow::array::BooleanBuilder::new();
+    let mut repeated = 0;
     for batch in reader {
         let batch = batch.map_err(StoreError::parquet(path))?;
         let ids = batch.column(0).as_dictionary::<Int32Type>();
         let values = ids.values().as_string::<i32>();
-        let kept: Vec<bool> = values.iter().map(|v| v.is_none_or(&keep)).collect();
+        let fates: Vec<Fate> = values.iter().map(|v| v.map_or(Fate::Keep, &fate)).collect();
         for key in ids.keys() {
-            rows.append_value(key.is_none_or(|k| kept[k as usize]));
+            let f = key.map_or(Fate::Keep, |k| fates[k as usize]);
+            repeated += u64::from(f == Fate::Repeated);
+            rows.append_value(f == Fate::Keep);
         }
     }
-    Ok(rows.finish())
+    Ok((rows.finish(), repeated))
 }
