@@ -14,9 +14,9 @@ WITH pairs AS (
   WHERE s.scope = 'turn' AND s.key = 'selected_model_id' AND w.model <> l.model
 ),
 results AS (
-  SELECT winner AS model, 1 AS won FROM pairs
-  UNION ALL
-  SELECT loser AS model, 0 AS won FROM pairs
+  -- Each pair once as the winner's win and once as the loser's loss.
+  SELECT CASE WHEN side.won = 1 THEN p.winner ELSE p.loser END AS model, side.won
+  FROM pairs p CROSS JOIN (VALUES (1), (0)) AS side(won)
 )
 SELECT model,
        count(*) AS comparisons,

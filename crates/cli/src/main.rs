@@ -301,7 +301,10 @@ async fn run(cli: Cli) -> Result<Outcome> {
                     std::fs::read_to_string(&f)
                         .with_context(|| format!("reading {}", f.display()))?,
                 ),
-                (None, None) if stdin_is_terminal && output.is_none() => None,
+                (None, None) if stdin_is_terminal && output.is_some() => {
+                    bail!("give the query, or --file FILE, to write to --output")
+                }
+                (None, None) if stdin_is_terminal => None,
                 (None, None) => Some(read_stdin()?),
             };
             let ds = dataset::for_reading(dataset.dataset).await?;

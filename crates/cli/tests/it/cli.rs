@@ -865,6 +865,23 @@ fn sql_comes_from_stdin_when_asked_or_piped() {
         "{}",
         text(&o.stderr)
     );
+    // On a terminal, no query and an --output file: neither a shell nor a wait for typing.
+    let o = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} sql --output x.csv", env!("CARGO_BIN_EXE_taskq")),
+            "/dev/null",
+        ])
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout).contains("to write to --output"),
+        "{}",
+        text(&o.stdout)
+    );
 }
 
 /// `taskq ARGS` under a pseudo-terminal, with `keys` typed into it one line at a time (`^C` for
