@@ -6,15 +6,14 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use arrow::array::{ArrayRef, Int64Array, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
+use arrow::datatypes::{DataType, Field};
 use chrono::{DateTime, Utc};
 use taskq_client::{
     ApiKey, Client, ClientOptions, DEFAULT_OPTS, DeliveriesQuery, DeliveryRef, Scope, SyncState,
     TaskQuery,
 };
 use taskq_ingest::IngestOptions;
-use taskq_query::{Format, QueryResult};
+use taskq_query::Format;
 
 use crate::pull::{PullOptions, PullReport, Source, pull, state_key};
 use crate::{DatasetArg, Outcome, dataset, report};
@@ -384,13 +383,13 @@ pub(crate) async fn deliveries(args: DeliveriesArgs) -> Result<Outcome> {
             expand_project: true,
         })
         .await?;
-    let schema = Arc::new(Schema::new(vec![
+    let fields = vec![
         Field::new("id", DataType::Utf8, false),
         Field::new("name", DataType::Utf8, true),
         Field::new("task_count", DataType::Int64, true),
         Field::new("delivered_at", DataType::Utf8, true),
         Field::new("project", DataType::Utf8, true),
-    ]));
+    ];
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(
             list.iter().map(|d| d.id.as_str()),
@@ -406,14 +405,8 @@ pub(crate) async fn deliveries(args: DeliveriesArgs) -> Result<Outcome> {
             list.iter().map(|d| d.project_label()),
         )),
     ];
-    let result = QueryResult {
-        schema: schema.clone(),
-        batches: vec![RecordBatch::try_new(schema, columns)?],
-    };
     let format = Format::from_name(&args.format).context("unknown format")?;
-    result.write(
-        &format.into(),
-        &mut std::io::BufWriter::new(std::io::stdout()),
-    )?;
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    report::rows(fields, columns, format, &mut out)?;
     Ok(Outcome::Done)
 }

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::path::Path;
-
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -98,11 +97,11 @@ pub(crate) fn tables(
     format: Format,
     out: &mut (impl Write + Send),
 ) -> Result<()> {
-    let schema = Arc::new(Schema::new(vec![
+    let fields = vec![
         Field::new("table", DataType::Utf8, false),
         Field::new("rows", DataType::UInt64, false),
         Field::new("one_row_per", DataType::Utf8, false),
-    ]));
+    ];
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(
             counts.iter().map(|(t, _)| t.name()),
@@ -118,6 +117,18 @@ pub(crate) fn tables(
             },
         ))),
     ];
+    rows(fields, columns, format, out)
+}
+
+/// Columns made here (a listing, not a query's result) written as `format` says, as query
+/// results are.
+pub(crate) fn rows(
+    fields: Vec<Field>,
+    columns: Vec<ArrayRef>,
+    format: Format,
+    out: &mut (impl Write + Send),
+) -> Result<()> {
+    let schema = Arc::new(Schema::new(fields));
     let result = QueryResult {
         schema: schema.clone(),
         batches: vec![RecordBatch::try_new(schema, columns)?],
