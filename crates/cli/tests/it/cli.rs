@@ -884,31 +884,66 @@ fn sql_comes_from_stdin_when_asked_or_piped() {
     );
 }
 
-/// `taskq ARGS` under a pseudo-terminal, with `keys` typed into it one line at a time (`^C` for
-/// Ctrl-C); what the terminal showed. The line editor drops what is typed before it asks, so
-/// each line waits its turn: a second before the first, half a second between the others.
+/// `taskq ARGS` under a pseudo-terminal (script(1)), with `keys` typed into it; what the
+/// terminal showed. The line editor drops what is typed while it is not asking, so each line is
+/// typed once the shell has shown its next prompt (as a person types); `^C` is Ctrl-C, pressed a
+/// second after the line before it, while that line's query runs.
 fn typed_into(dir: &Path, keys: &[&str], args: &str) -> String {
-    let typing: Vec<String> = keys
-        .iter()
-        .map(|k| match *k {
-            "^C" => "printf '\\003'".to_owned(),
-            line => format!("printf '%s\\r' '{}'", line.replace('\'', r"'\''")),
-        })
-        .collect();
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "(sleep 1; {}; sleep 1) | script -qec '{} {args}' /dev/null",
-            typing.join("; sleep 0.5; "),
-            env!("CARGO_BIN_EXE_taskq")
-        ))
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {args}", env!("CARGO_BIN_EXE_taskq")),
+            "/dev/null",
+        ])
         .current_dir(dir)
         .env("HOME", dir)
         .env_remove("TASKQ_DATASET")
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    let shown = text(&o.stdout);
-    assert!(o.status.success(), "{shown}{}", text(&o.stderr));
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let shown = shown.clone();
+        let mut out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = out.read(&mut buf) {
+                shown.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let prompts = || {
+        let s = text(&shown.lock().unwrap());
+        s.matches("taskq> ").count() + s.matches("...> ").count()
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let mut asked = 0;
+    for key in keys {
+        if *key == "^C" {
+            std::thread::sleep(Duration::from_secs(1));
+            stdin.write_all(b"\x03").unwrap();
+            continue;
+        }
+        let start = Instant::now();
+        while prompts() <= asked {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no prompt for {key:?}: {}",
+                text(&shown.lock().unwrap())
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        asked = prompts();
+        stdin.write_all(format!("{key}\r").as_bytes()).unwrap();
+    }
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let shown = text(&shown.lock().unwrap());
+    assert!(status.success(), "{shown}");
     shown
 }
 
@@ -947,7 +982,7 @@ fn the_shell_runs_statements_over_lines_and_keeps_their_history() {
 #[test]
 fn ctrl_c_in_the_shell_stops_the_query_not_the_shell() {
     let dir = tempfile::tempdir().unwrap();
-    // A query that would run for hours, stopped half a second in; the shell goes on.
+    // A query that would run for hours, stopped a second in; the shell goes on.
     let shown = typed_into(
         dir.path(),
         &[
