@@ -225,6 +225,26 @@ fn report(e: &anyhow::Error) -> String {
     text
 }
 
+/// The SQL `taskq sql` runs: the query given, `-` or a file of it, or standard input when it
+/// is not a terminal. `None`: none given on a terminal, where the shell starts (unless the
+/// rows were to go to an `--output` file).
+fn sql_text(query: Option<String>, file: Option<PathBuf>, to_file: bool) -> Result<Option<String>> {
+    let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    Ok(match (query, file) {
+        (Some(q), _) if q == "-" => Some(read_stdin()?),
+        (Some(q), _) => Some(q),
+        (None, Some(f)) if f.as_os_str() == "-" => Some(read_stdin()?),
+        (None, Some(f)) => {
+            Some(std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?)
+        }
+        (None, None) if stdin_is_terminal && to_file => {
+            bail!("give the query, or --file FILE, to write to --output")
+        }
+        (None, None) if stdin_is_terminal => None,
+        (None, None) => Some(read_stdin()?),
+    })
+}
+
 /// SQL from standard input, which must hold some.
 fn read_stdin() -> Result<String> {
     let mut sql = String::new();
@@ -285,6 +305,9 @@ async fn run(cli: Cli) -> Result<Outcome> {
             // On a terminal, a table's cells are cut to fit its width.
             let to_terminal =
                 output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+            if to_terminal && format == Format::Parquet {
+                bail!("Parquet is binary: name a file with --output, or redirect standard output");
+            }
             let table = TableOptions {
                 max_rows,
                 max_width: to_terminal
@@ -292,21 +315,7 @@ async fn run(cli: Cli) -> Result<Outcome> {
                     .flatten()
                     .map(|(_, columns)| usize::from(columns)),
             };
-            let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
-            let query = match (query, file) {
-                (Some(q), _) if q == "-" => Some(read_stdin()?),
-                (Some(q), _) => Some(q),
-                (None, Some(f)) if f.as_os_str() == "-" => Some(read_stdin()?),
-                (None, Some(f)) => Some(
-                    std::fs::read_to_string(&f)
-                        .with_context(|| format!("reading {}", f.display()))?,
-                ),
-                (None, None) if stdin_is_terminal && output.is_some() => {
-                    bail!("give the query, or --file FILE, to write to --output")
-                }
-                (None, None) if stdin_is_terminal => None,
-                (None, None) => Some(read_stdin()?),
-            };
+            let query = sql_text(query, file, output.is_some())?;
             let ds = dataset::for_reading(dataset.dataset).await?;
             let session = Session::open(ds.dataset().clone());
             let Some(query) = query else {
@@ -333,13 +342,6 @@ async fn run(cli: Cli) -> Result<Outcome> {
                     }
                 }
                 None => {
-                    if format == Format::Parquet
-                        && std::io::IsTerminal::is_terminal(&std::io::stdout())
-                    {
-                        bail!(
-                            "Parquet is binary: name a file with --output, or redirect standard output"
-                        );
-                    }
                     let out = std::io::BufWriter::new(std::io::stdout());
                     session
                         .sql_to(&query, &Output { format, table }, out)
