@@ -894,7 +894,9 @@ fn typed_into(dir: &Path, keys: &[&str], args: &str) -> String {
     let mut child = Command::new("script")
         .args([
             "-qec",
-            &format!("{} {args}", env!("CARGO_BIN_EXE_taskq")),
+            // exec: Ctrl-C must reach taskq alone. A shell left waiting between script(1) and
+            // taskq (dash, when $SHELL is /bin/sh) takes the SIGINT too and exits 130.
+            &format!("exec {} {args}", env!("CARGO_BIN_EXE_taskq")),
             "/dev/null",
         ])
         .current_dir(dir)
@@ -943,7 +945,7 @@ fn typed_into(dir: &Path, keys: &[&str], args: &str) -> String {
     let status = child.wait().unwrap();
     reader.join().unwrap();
     let shown = text(&shown.lock().unwrap());
-    assert!(status.success(), "{shown}");
+    assert!(status.success(), "{status}: {shown}");
     shown
 }
 
