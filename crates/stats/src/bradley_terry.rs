@@ -1,0 +1,993 @@
+//! Bradley–Terry ratings on the Elo scale, with bootstrap intervals over whole judgements.
+//!
+//! The model: `P(a beats b) = 1 / (1 + 10^((R_b − R_a) / scale))`. The point fit is the
+//! unregularised maximum likelihood with ties as half a win and half a loss (the loss of
+//! FastChat's `compute_bt`), found by Newton's method on ratings that sum to zero, so with no
+//! anchor the ratings average `mean_rating`. A bootstrap round redraws whole comparison units
+//! (a ranking's pairs together) with replacement and refits from the point fit.
+//!
+//! The maximum likelihood is finite only when the comparison graph is strongly connected: for
+//! any split of the models into two groups, each group has beaten or tied the other at least
+//! once. When it is not (a model that never loses, groups never compared), no rating is given
+//! and every model says why.
+
+use std::collections::HashMap;
+
+use crate::StatsError;
+use crate::rng::{self, Rng};
+
+/// Comparisons between models, each from a judgement (its unit), as a bootstrap resamples them.
+#[derive(Debug, Default, Clone)]
+pub struct Battles {
+    models: Vec<String>,
+    model_index: HashMap<String, u32>,
+    units: HashMap<String, u32>,
+    rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    unit: u32,
+    a: u32,
+    b: u32,
+    /// Score of `a`: 1 a win, 0.5 a tie, 0 a loss.
+    outcome: f64,
+}
+
+/// How ratings are fitted, scaled and given intervals.
+#[derive(Debug, Clone)]
+pub struct BtOptions {
+    /// Bootstrap rounds; 0 for no intervals.
+    pub rounds: usize,
+    pub seed: u64,
+    /// Coverage of the percentile interval, e.g. 0.95.
+    pub confidence: f64,
+    /// Rating points for a factor of `base` in odds.
+    pub scale: f64,
+    pub base: f64,
+    /// The average rating when no model is anchored.
+    pub mean_rating: f64,
+    /// A model and the rating every fit is shifted to give it.
+    pub anchor: Option<(String, f64)>,
+}
+
+impl Default for BtOptions {
+    fn default() -> Self {
+        BtOptions {
+            rounds: 1000,
+            seed: 0,
+            confidence: 0.95,
+            scale: 400.0,
+            base: 10.0,
+            mean_rating: 1000.0,
+            anchor: None,
+        }
+    }
+}
+
+/// One model's line of a leaderboard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rating {
+    pub model: String,
+    /// None when the data give no finite rating (see `note`).
+    pub rating: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    /// 1 + the number of models whose interval lies wholly above this one's; with no intervals,
+    /// 1 + the number of models rated higher.
+    pub rank: Option<u32>,
+    /// Comparisons with other models.
+    pub battles: u64,
+    pub wins: u64,
+    pub losses: u64,
+    pub ties: u64,
+    /// Comparisons of two responses of this model: not between models, so not in the fit.
+    pub same_model: u64,
+    pub note: Option<String>,
+}
+
+/// Ratings, best first, and how many bootstrap rounds gave them intervals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leaderboard {
+    pub ratings: Vec<Rating>,
+    /// Rounds whose resample had a finite fit; the others (a model drawn with no loss) are left
+    /// out of the intervals.
+    pub rounds_used: usize,
+    /// The length coefficient of a length-controlled fit (`fit_with_length`).
+    pub length_coefficient: Option<f64>,
+}
+
+impl Battles {
+    pub fn new() -> Battles {
+        Battles::default()
+    }
+
+    /// Adds one comparison: `outcome` is `model_a`'s score, 1 a win, 0.5 a tie, 0 a loss.
+    pub fn push(
+        &mut self,
+        unit: &str,
+        model_a: &str,
+        model_b: &str,
+        outcome: f64,
+    ) -> Result<(), StatsError> {
+        if !(0.0..=1.0).contains(&outcome) {
+            return Err(StatsError::Argument(format!(
+                "an outcome is model_a's score between 0 and 1 (1 a win, 0.5 a tie); got {outcome}"
+            )));
+        }
+        let a = self.model(model_a);
+        let b = self.model(model_b);
+        let unit = match self.units.get(unit) {
+            Some(&u) => u,
+            None => {
+                let u = self.units.len() as u32;
+                self.units.insert(unit.to_owned(), u);
+                u
+            }
+        };
+        self.rows.push(Row {
+            unit,
+            a,
+            b,
+            outcome,
+        });
+        Ok(())
+    }
+
+    fn model(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.model_index.get(name) {
+            return i;
+        }
+        let i = self.models.len() as u32;
+        self.models.push(name.to_owned());
+        self.model_index.insert(name.to_owned(), i);
+        i
+    }
+
+    /// Every comparison as pushed: (unit, model_a, model_b, outcome).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &str, f64)> {
+        let mut unit_names = vec![""; self.units.len()];
+        for (name, &i) in &self.units {
+            unit_names[i as usize] = name;
+        }
+        self.rows.iter().map(move |r| {
+            (
+                unit_names[r.unit as usize],
+                self.models[r.a as usize].as_str(),
+                self.models[r.b as usize].as_str(),
+                r.outcome,
+            )
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Fits ratings with intervals.
+    pub fn fit(&self, options: &BtOptions) -> Result<Leaderboard, StatsError> {
+        self.fit_inner(options, None)
+    }
+
+    /// Fits ratings with a length covariate: `p = σ(ln(base)(r_a − r_b) + β f)`, where `f` is
+    /// the standardised `(len_a − len_b) / (len_a + len_b + 1)` over all comparisons, with
+    /// FastChat's style-control ridge `0.25 ‖(r, β)‖²` (its style control with length as the one
+    /// feature). `lengths` gives each comparison's (len_a, len_b) in push order.
+    pub fn fit_with_length(
+        &self,
+        lengths: &[(f64, f64)],
+        options: &BtOptions,
+    ) -> Result<Leaderboard, StatsError> {
+        if lengths.len() != self.rows.len() {
+            return Err(StatsError::Argument(format!(
+                "{} lengths for {} comparisons",
+                lengths.len(),
+                self.rows.len()
+            )));
+        }
+        self.fit_inner(options, Some(lengths))
+    }
+
+    fn fit_inner(
+        &self,
+        options: &BtOptions,
+        lengths: Option<&[(f64, f64)]>,
+    ) -> Result<Leaderboard, StatsError> {
+        if !(options.confidence > 0.0 && options.confidence < 1.0) {
+            return Err(StatsError::Argument(format!(
+                "confidence is between 0 and 1; got {}",
+                options.confidence
+            )));
+        }
+        if !(options.base > 1.0 && options.scale > 0.0) {
+            return Err(StatsError::Argument(
+                "the base is above 1 and the scale above 0".into(),
+            ));
+        }
+        let m = self.models.len();
+        let anchor = match &options.anchor {
+            None => None,
+            Some((name, rating)) => match self.model_index.get(name) {
+                Some(&i) => Some((i as usize, *rating)),
+                None => {
+                    return Err(StatsError::Argument(format!(
+                        "the anchor model `{name}` has no comparisons"
+                    )));
+                }
+            },
+        };
+        let mut ratings: Vec<Rating> = self
+            .models
+            .iter()
+            .map(|model| Rating {
+                model: model.clone(),
+                rating: None,
+                lower: None,
+                upper: None,
+                rank: None,
+                battles: 0,
+                wins: 0,
+                losses: 0,
+                ties: 0,
+                same_model: 0,
+                note: None,
+            })
+            .collect();
+        for r in &self.rows {
+            if r.a == r.b {
+                ratings[r.a as usize].same_model += 1;
+                continue;
+            }
+            let (a, b) = (r.a as usize, r.b as usize);
+            ratings[a].battles += 1;
+            ratings[b].battles += 1;
+            if r.outcome > 0.5 {
+                ratings[a].wins += 1;
+                ratings[b].losses += 1;
+            } else if r.outcome < 0.5 {
+                ratings[a].losses += 1;
+                ratings[b].wins += 1;
+            } else {
+                ratings[a].ties += 1;
+                ratings[b].ties += 1;
+            }
+        }
+        // Models seen only against themselves take no part in the fit.
+        let rated: Vec<usize> = (0..m).filter(|&i| ratings[i].battles > 0).collect();
+        let mut position = vec![usize::MAX; m];
+        for (k, &i) in rated.iter().enumerate() {
+            position[i] = k;
+        }
+        for r in ratings.iter_mut().filter(|r| r.battles == 0) {
+            r.note = Some("compared only with itself".into());
+        }
+        if let Some(anchor) = anchor
+            && position[anchor.0] == usize::MAX
+        {
+            return Err(StatsError::Argument(format!(
+                "the anchor model `{}` has no comparisons with other models",
+                self.models[anchor.0]
+            )));
+        }
+        let alpha = options.base.ln();
+        let design = Design::new(self, &position, lengths, alpha);
+        let full = design.table(&vec![1; design.units.len()]);
+        let mut length_coefficient = None;
+        if let Some(notes) = full.unidentified(rated.len()) {
+            for (k, &i) in rated.iter().enumerate() {
+                ratings[i].note = Some(notes[k].clone());
+            }
+            return Ok(finish(ratings, 0, None));
+        }
+        let point = design.fit(&full, None);
+        let elo = |theta: &[f64]| -> Vec<f64> {
+            let mut e: Vec<f64> = theta[..rated.len()]
+                .iter()
+                .map(|t| options.scale * t + options.mean_rating)
+                .collect();
+            if let Some((i, rating)) = anchor {
+                let shift = rating - e[position[i]];
+                e.iter_mut().for_each(|x| *x += shift);
+            }
+            e
+        };
+        let point_elo = elo(&point);
+        if design.with_length {
+            length_coefficient = point.last().copied();
+        }
+        for (k, &i) in rated.iter().enumerate() {
+            ratings[i].rating = Some(point_elo[k]);
+        }
+        // Bootstrap: whole units drawn with replacement, each round refitted from the point fit.
+        let mut rounds: Vec<Vec<f64>> = vec![Vec::with_capacity(options.rounds); rated.len()];
+        let mut rng = Rng::new(options.seed);
+        let mut draws = vec![0u32; design.units.len()];
+        for _ in 0..options.rounds {
+            rng::resample(&mut rng, design.units.len(), &mut draws);
+            let table = design.table(&draws);
+            if table.unidentified(rated.len()).is_some() {
+                continue;
+            }
+            let theta = design.fit(&table, Some(&point));
+            for (k, e) in elo(&theta).into_iter().enumerate() {
+                rounds[k].push(e);
+            }
+        }
+        let used = rounds.first().map_or(0, Vec::len);
+        if used > 0 {
+            let tail = (1.0 - options.confidence) / 2.0;
+            for (k, &i) in rated.iter().enumerate() {
+                let sorted = &mut rounds[k];
+                sorted.sort_by(f64::total_cmp);
+                ratings[i].lower = rng::quantile(sorted, tail);
+                ratings[i].upper = rng::quantile(sorted, 1.0 - tail);
+            }
+        }
+        Ok(finish(ratings, used, length_coefficient))
+    }
+}
+
+/// Sorts best first and ranks.
+fn finish(mut ratings: Vec<Rating>, rounds_used: usize, length: Option<f64>) -> Leaderboard {
+    let n = ratings.len();
+    for i in 0..n {
+        let Some(rating) = ratings[i].rating else {
+            continue;
+        };
+        let above = match (ratings[i].lower, ratings[i].upper) {
+            (Some(_), Some(upper)) => ratings
+                .iter()
+                .filter(|o| o.lower.is_some_and(|l| l > upper))
+                .count(),
+            _ => ratings
+                .iter()
+                .filter(|o| o.rating.is_some_and(|r| r > rating))
+                .count(),
+        };
+        ratings[i].rank = Some(1 + above as u32);
+    }
+    ratings.sort_by(|a, b| {
+        b.rating
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.rating.unwrap_or(f64::NEG_INFINITY))
+            .then_with(|| a.model.cmp(&b.model))
+    });
+    Leaderboard {
+        ratings,
+        rounds_used,
+        length_coefficient: length,
+    }
+}
+
+/// The ridge of a length-controlled fit: FastChat's `reg = 0.5` on `(reg / 2) ‖θ‖²`.
+const RIDGE: f64 = 0.5;
+
+/// The comparisons by unit, in the fit's model positions, with their length feature.
+struct Design {
+    models: usize,
+    alpha: f64,
+    with_length: bool,
+    /// Per unit: its comparisons (i, j, score of i, standardised length feature).
+    units: Vec<Vec<(u32, u32, f64, f64)>>,
+}
+
+/// Comparisons summed by ordered model pair, or one row per comparison with a length feature.
+struct Table {
+    rows: Vec<(u32, u32, f64, f64, f64)>,
+}
+
+impl Design {
+    fn new(
+        battles: &Battles,
+        position: &[usize],
+        lengths: Option<&[(f64, f64)]>,
+        alpha: f64,
+    ) -> Design {
+        let mut feature: Vec<f64> = match lengths {
+            Some(l) => l.iter().map(|(a, b)| (a - b) / (a + b + 1.0)).collect(),
+            None => vec![0.0; battles.rows.len()],
+        };
+        if lengths.is_some() {
+            // Standardised over the comparisons between models (numpy's std, ddof 0).
+            let between: Vec<f64> = battles
+                .rows
+                .iter()
+                .zip(&feature)
+                .filter(|(r, _)| r.a != r.b)
+                .map(|(_, f)| *f)
+                .collect();
+            let n = between.len().max(1) as f64;
+            let mean = between.iter().sum::<f64>() / n;
+            let sd = (between.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / n).sqrt();
+            let sd = if sd > 0.0 { sd } else { 1.0 };
+            feature.iter_mut().for_each(|f| *f = (*f - mean) / sd);
+        }
+        let mut units: Vec<Vec<(u32, u32, f64, f64)>> = vec![Vec::new(); battles.units.len()];
+        for (r, f) in battles.rows.iter().zip(feature) {
+            if r.a != r.b {
+                let i = position[r.a as usize] as u32;
+                let j = position[r.b as usize] as u32;
+                units[r.unit as usize].push((i, j, r.outcome, f));
+            }
+        }
+        units.retain(|u| !u.is_empty());
+        Design {
+            models: position.iter().filter(|&&p| p != usize::MAX).count(),
+            alpha,
+            with_length: lengths.is_some(),
+            units,
+        }
+    }
+
+    /// The comparisons of units drawn `draws[u]` times each.
+    fn table(&self, draws: &[u32]) -> Table {
+        if self.with_length {
+            let mut rows = Vec::new();
+            for (unit, &d) in self.units.iter().zip(draws) {
+                if d > 0 {
+                    for &(i, j, y, f) in unit {
+                        rows.push((i, j, f64::from(d), f64::from(d) * y, f));
+                    }
+                }
+            }
+            return Table { rows };
+        }
+        let mut pairs: HashMap<(u32, u32), (f64, f64)> = HashMap::new();
+        for (unit, &d) in self.units.iter().zip(draws) {
+            if d == 0 {
+                continue;
+            }
+            let d = f64::from(d);
+            for &(i, j, y, _) in unit {
+                let (key, score) = if i < j {
+                    ((i, j), y)
+                } else {
+                    ((j, i), 1.0 - y)
+                };
+                let e = pairs.entry(key).or_default();
+                e.0 += d;
+                e.1 += d * score;
+            }
+        }
+        let mut rows: Vec<_> = pairs
+            .into_iter()
+            .map(|((i, j), (n, w))| (i, j, n, w, 0.0))
+            .collect();
+        rows.sort_by_key(|r| (r.0, r.1));
+        Table { rows }
+    }
+
+    /// Maximum likelihood by Newton's method with a backtracking line search, on ratings that
+    /// sum to zero; the last entry is the length coefficient when there is one.
+    fn fit(&self, table: &Table, start: Option<&[f64]>) -> Vec<f64> {
+        let m = self.models;
+        let k = m + usize::from(self.with_length);
+        let mut theta = start.map_or_else(|| vec![0.0; k], <[f64]>::to_vec);
+        let mut loss = self.loss(table, &theta);
+        for _ in 0..200 {
+            let (grad, hess) = self.derivatives(table, &theta);
+            // The ratings' Hessian is singular along (1, …, 1), the direction the likelihood
+            // does not see; adding 11ᵀ there makes it definite without moving the solution,
+            // since the gradient sums to zero over the ratings.
+            let mut h = hess;
+            for a in 0..m {
+                for b in 0..m {
+                    h[a * k + b] += 1.0;
+                }
+            }
+            let Some(step) = solve(&mut h, &grad, k) else {
+                break;
+            };
+            let slope: f64 = grad.iter().zip(&step).map(|(g, s)| g * s).sum();
+            let mut t = 1.0;
+            let mut next;
+            loop {
+                next = theta
+                    .iter()
+                    .zip(&step)
+                    .map(|(x, s)| x - t * s)
+                    .collect::<Vec<_>>();
+                let l = self.loss(table, &next);
+                if l <= loss - 1e-4 * t * slope || t < 1e-10 {
+                    loss = l;
+                    break;
+                }
+                t /= 2.0;
+            }
+            let moved = step.iter().map(|s| (t * s).abs()).fold(0.0, f64::max);
+            theta = next;
+            if moved < 1e-12 {
+                break;
+            }
+        }
+        let mean = theta[..m].iter().sum::<f64>() / m as f64;
+        theta[..m].iter_mut().for_each(|x| *x -= mean);
+        theta
+    }
+
+    fn logit(&self, theta: &[f64], i: u32, j: u32, f: f64) -> f64 {
+        let mut z = self.alpha * (theta[i as usize] - theta[j as usize]);
+        if self.with_length {
+            z += theta[self.models] * f;
+        }
+        z
+    }
+
+    fn loss(&self, table: &Table, theta: &[f64]) -> f64 {
+        let ridge = if self.with_length {
+            RIDGE / 2.0 * theta.iter().map(|t| t * t).sum::<f64>()
+        } else {
+            0.0
+        };
+        ridge
+            + table
+                .rows
+                .iter()
+                .map(|&(i, j, n, w, f)| {
+                    let z = self.logit(theta, i, j, f);
+                    // −[w ln σ(z) + (n − w) ln σ(−z)], with ln σ(z) = −ln(1 + e^(−z)).
+                    w * softplus(-z) + (n - w) * softplus(z)
+                })
+                .sum::<f64>()
+    }
+
+    /// Gradient and Hessian (row-major) of the loss.
+    fn derivatives(&self, table: &Table, theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let m = self.models;
+        let k = m + usize::from(self.with_length);
+        let mut g = vec![0.0; k];
+        let mut h = vec![0.0; k * k];
+        for &(i, j, n, w, f) in &table.rows {
+            let z = self.logit(theta, i, j, f);
+            let p = sigmoid(z);
+            let r = n * p - w;
+            let c = n * p * (1.0 - p);
+            let (i, j) = (i as usize, j as usize);
+            let a = self.alpha;
+            g[i] += a * r;
+            g[j] -= a * r;
+            h[i * k + i] += a * a * c;
+            h[j * k + j] += a * a * c;
+            h[i * k + j] -= a * a * c;
+            h[j * k + i] -= a * a * c;
+            if self.with_length {
+                g[m] += f * r;
+                h[m * k + m] += f * f * c;
+                h[i * k + m] += a * f * c;
+                h[m * k + i] += a * f * c;
+                h[j * k + m] -= a * f * c;
+                h[m * k + j] -= a * f * c;
+            }
+        }
+        if self.with_length {
+            for a in 0..k {
+                g[a] += RIDGE * theta[a];
+                h[a * k + a] += RIDGE;
+            }
+        }
+        (g, h)
+    }
+}
+
+impl Table {
+    /// Why the maximum likelihood is not finite, for each model position; None when it is.
+    fn unidentified(&self, models: usize) -> Option<Vec<String>> {
+        // i → j when i scored against j at least once (a win or a tie).
+        let mut beat = vec![Vec::new(); models];
+        let mut lost = vec![Vec::new(); models];
+        let mut linked = vec![Vec::new(); models];
+        for &(i, j, n, w, _) in &self.rows {
+            let (i, j) = (i as usize, j as usize);
+            if n <= 0.0 {
+                continue;
+            }
+            if w > 0.0 {
+                beat[i].push(j);
+                lost[j].push(i);
+            }
+            if n - w > 0.0 {
+                beat[j].push(i);
+                lost[i].push(j);
+            }
+            linked[i].push(j);
+            linked[j].push(i);
+        }
+        let groups = components(&linked);
+        let group_count = groups.iter().max().map_or(0, |g| g + 1);
+        if group_count > 1 {
+            return Some(
+                (0..models)
+                    .map(|_| {
+                        format!(
+                            "no rating: the comparisons fall into {group_count} groups of models \
+                             never compared with each other"
+                        )
+                    })
+                    .collect(),
+            );
+        }
+        let strong = strong_components(&beat, &lost);
+        if strong.iter().all(|&c| c == 0) {
+            return None;
+        }
+        // A component nobody outside it beat never loses to the rest; one that beat nobody
+        // outside it never wins against the rest.
+        let count = strong.iter().max().map_or(0, |c| c + 1);
+        let mut beaten_from_outside = vec![false; count];
+        let mut beats_outside = vec![false; count];
+        for i in 0..models {
+            for &j in &beat[i] {
+                if strong[i] != strong[j] {
+                    beats_outside[strong[i]] = true;
+                    beaten_from_outside[strong[j]] = true;
+                }
+            }
+        }
+        let sizes = strong.iter().fold(vec![0usize; count], |mut s, &c| {
+            s[c] += 1;
+            s
+        });
+        Some(
+            (0..models)
+                .map(|i| {
+                    let c = strong[i];
+                    let whom = if sizes[c] == 1 {
+                        "".to_owned()
+                    } else {
+                        format!(" (nor do the {} others of its group)", sizes[c] - 1)
+                    };
+                    if !beaten_from_outside[c] {
+                        format!("no rating: never loses to the models it was compared with{whom}")
+                    } else if !beats_outside[c] {
+                        format!("no rating: never beats the models it was compared with{whom}")
+                    } else {
+                        "no rating: some model never loses or never wins, so no rating is finite"
+                            .to_owned()
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Connected components of an undirected graph, numbered from 0.
+fn components(adjacent: &[Vec<usize>]) -> Vec<usize> {
+    let mut id = vec![usize::MAX; adjacent.len()];
+    let mut next = 0;
+    for start in 0..adjacent.len() {
+        if id[start] != usize::MAX {
+            continue;
+        }
+        let mut stack = vec![start];
+        id[start] = next;
+        while let Some(v) = stack.pop() {
+            for &w in &adjacent[v] {
+                if id[w] == usize::MAX {
+                    id[w] = next;
+                    stack.push(w);
+                }
+            }
+        }
+        next += 1;
+    }
+    id
+}
+
+/// Strongly connected components (Kosaraju), numbered from 0.
+fn strong_components(forward: &[Vec<usize>], backward: &[Vec<usize>]) -> Vec<usize> {
+    let n = forward.len();
+    let mut seen = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    for start in 0..n {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut stack = vec![(start, 0)];
+        while let Some((v, next)) = stack.pop() {
+            if let Some(&w) = forward[v].get(next) {
+                stack.push((v, next + 1));
+                if !seen[w] {
+                    seen[w] = true;
+                    stack.push((w, 0));
+                }
+            } else {
+                order.push(v);
+            }
+        }
+    }
+    let mut id = vec![usize::MAX; n];
+    let mut next = 0;
+    for &start in order.iter().rev() {
+        if id[start] != usize::MAX {
+            continue;
+        }
+        let mut stack = vec![start];
+        id[start] = next;
+        while let Some(v) = stack.pop() {
+            for &w in &backward[v] {
+                if id[w] == usize::MAX {
+                    id[w] = next;
+                    stack.push(w);
+                }
+            }
+        }
+        next += 1;
+    }
+    id
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// ln(1 + e^z) without overflow.
+fn softplus(z: f64) -> f64 {
+    if z > 0.0 {
+        z + (-z).exp().ln_1p()
+    } else {
+        z.exp().ln_1p()
+    }
+}
+
+/// Solves `h x = g` for symmetric positive definite `h` (k × k, overwritten) by Cholesky.
+fn solve(h: &mut [f64], g: &[f64], k: usize) -> Option<Vec<f64>> {
+    for j in 0..k {
+        let mut d = h[j * k + j];
+        for p in 0..j {
+            d -= h[j * k + p] * h[j * k + p];
+        }
+        if d <= 0.0 || !d.is_finite() {
+            return None;
+        }
+        let d = d.sqrt();
+        h[j * k + j] = d;
+        for i in j + 1..k {
+            let mut s = h[i * k + j];
+            for p in 0..j {
+                s -= h[i * k + p] * h[j * k + p];
+            }
+            h[i * k + j] = s / d;
+        }
+    }
+    let mut y = g.to_vec();
+    for i in 0..k {
+        for p in 0..i {
+            y[i] -= h[i * k + p] * y[p];
+        }
+        y[i] /= h[i * k + i];
+    }
+    for i in (0..k).rev() {
+        for p in i + 1..k {
+            y[i] -= h[p * k + i] * y[p];
+        }
+        y[i] /= h[i * k + i];
+    }
+    Some(y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// analytics-methods.md §1.7: counts per ordered pair (A wins, B wins, ties).
+    fn golden() -> Battles {
+        let mut b = Battles::new();
+        let counts = [
+            ("A", "B", 6, 3, 1),
+            ("A", "C", 7, 2, 1),
+            ("B", "C", 5, 4, 2),
+            ("C", "D", 6, 3, 1),
+            ("A", "D", 8, 1, 1),
+            ("B", "D", 4, 4, 2),
+        ];
+        let mut unit = 0;
+        for (a, bb, wins, losses, ties) in counts {
+            for (n, y) in [(wins, 1.0), (losses, 0.0), (ties, 0.5)] {
+                for _ in 0..n {
+                    unit += 1;
+                    b.push(&unit.to_string(), a, bb, y).unwrap();
+                }
+            }
+        }
+        b
+    }
+
+    fn rating(l: &Leaderboard, model: &str) -> f64 {
+        l.ratings
+            .iter()
+            .find(|r| r.model == model)
+            .and_then(|r| r.rating)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_point_fit_is_the_published_maximum_likelihood() {
+        let options = BtOptions {
+            rounds: 0,
+            ..BtOptions::default()
+        };
+        let l = golden().fit(&options).unwrap();
+        for (model, want) in [
+            ("A", 1144.364725),
+            ("B", 979.877721),
+            ("C", 971.094240),
+            ("D", 904.663314),
+        ] {
+            assert!((rating(&l, model) - want).abs() < 1e-5, "{model}: {l:?}");
+        }
+        let anchored = golden()
+            .fit(&BtOptions {
+                rounds: 0,
+                anchor: Some(("D".into(), 1114.0)),
+                ..BtOptions::default()
+            })
+            .unwrap();
+        assert!((rating(&anchored, "A") - 1353.701410).abs() < 1e-5);
+        assert!((rating(&anchored, "D") - 1114.0).abs() < 1e-9);
+        let order: Vec<_> = l.ratings.iter().map(|r| r.model.as_str()).collect();
+        assert_eq!(order, ["A", "B", "C", "D"]);
+        let a = &l.ratings[0];
+        assert_eq!((a.battles, a.wins, a.losses, a.ties), (30, 21, 6, 3));
+    }
+
+    #[test]
+    fn the_bootstrap_is_seeded_and_brackets_the_point() {
+        let options = BtOptions {
+            rounds: 200,
+            seed: 7,
+            ..BtOptions::default()
+        };
+        let one = golden().fit(&options).unwrap();
+        let two = golden().fit(&options).unwrap();
+        assert_eq!(one, two);
+        assert_eq!(one.rounds_used, 200);
+        for r in &one.ratings {
+            let (lo, hi, x) = (r.lower.unwrap(), r.upper.unwrap(), r.rating.unwrap());
+            assert!(lo < x && x < hi, "{r:?}");
+            assert!(hi - lo > 20.0 && hi - lo < 400.0, "{r:?}");
+        }
+        // A's interval lies above D's: D ranks below A.
+        assert_eq!(one.ratings[0].rank, Some(1));
+        let other = golden().fit(&BtOptions { seed: 8, ..options }).unwrap();
+        assert_ne!(one.ratings[0].lower, other.ratings[0].lower);
+    }
+
+    #[test]
+    fn a_model_that_never_loses_gets_no_rating_and_says_why() {
+        let mut b = Battles::new();
+        b.push("1", "A", "B", 1.0).unwrap();
+        b.push("2", "A", "B", 1.0).unwrap();
+        b.push("3", "B", "C", 1.0).unwrap();
+        b.push("4", "C", "B", 1.0).unwrap();
+        let l = b.fit(&BtOptions::default()).unwrap();
+        assert!(l.ratings.iter().all(|r| r.rating.is_none()), "{l:?}");
+        let a = l.ratings.iter().find(|r| r.model == "A").unwrap();
+        assert_eq!(
+            a.note.as_deref(),
+            Some("no rating: never loses to the models it was compared with")
+        );
+        let c = l.ratings.iter().find(|r| r.model == "C").unwrap();
+        assert!(c.note.as_deref().unwrap().contains("never beats"), "{c:?}");
+    }
+
+    #[test]
+    fn groups_never_compared_get_no_rating() {
+        let mut b = Battles::new();
+        b.push("1", "A", "B", 1.0).unwrap();
+        b.push("2", "A", "B", 0.0).unwrap();
+        b.push("3", "C", "D", 0.5).unwrap();
+        let l = b.fit(&BtOptions::default()).unwrap();
+        assert!(l.ratings.iter().all(|r| r.rating.is_none()));
+        assert!(l.ratings[0].note.as_deref().unwrap().contains("2 groups"));
+    }
+
+    #[test]
+    fn same_model_pairs_are_counted_apart_and_not_fitted() {
+        let mut b = golden();
+        b.push("x", "A", "A", 1.0).unwrap();
+        b.push("y", "E", "E", 0.5).unwrap();
+        let l = b
+            .fit(&BtOptions {
+                rounds: 0,
+                ..BtOptions::default()
+            })
+            .unwrap();
+        assert!((rating(&l, "A") - 1144.364725).abs() < 1e-5);
+        let a = l.ratings.iter().find(|r| r.model == "A").unwrap();
+        assert_eq!((a.battles, a.same_model), (30, 1));
+        let e = l.ratings.iter().find(|r| r.model == "E").unwrap();
+        assert_eq!(e.rating, None);
+        assert_eq!(e.note.as_deref(), Some("compared only with itself"));
+    }
+
+    #[test]
+    fn simulated_preferences_recover_the_strengths_order() {
+        let strengths = [1.0, 0.6, 0.3, 0.0, -0.4];
+        let mut rng = Rng::new(3);
+        let mut b = Battles::new();
+        let names = ["m0", "m1", "m2", "m3", "m4"];
+        for u in 0..20_000 {
+            let i = rng.below(5);
+            let j = (i + 1 + rng.below(4)) % 5;
+            let p = 1.0 / (1.0 + 10f64.powf(strengths[j] - strengths[i]));
+            let y = if (rng.below(1_000_000) as f64) < p * 1e6 {
+                1.0
+            } else {
+                0.0
+            };
+            b.push(&u.to_string(), names[i], names[j], y).unwrap();
+        }
+        let l = b
+            .fit(&BtOptions {
+                rounds: 50,
+                ..BtOptions::default()
+            })
+            .unwrap();
+        let order: Vec<_> = l.ratings.iter().map(|r| r.model.as_str()).collect();
+        assert_eq!(order, names);
+        let mean: f64 = strengths.iter().sum::<f64>() / 5.0;
+        for (k, name) in names.iter().enumerate() {
+            let want = 400.0 * (strengths[k] - mean) + 1000.0;
+            assert!((rating(&l, name) - want).abs() < 15.0, "{name}: {l:?}");
+        }
+        let ranks: Vec<_> = l.ratings.iter().map(|r| r.rank.unwrap()).collect();
+        assert_eq!(ranks, [1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_ranking_is_resampled_whole() {
+        // Units of three pairs each: resampling units moves all three together, so every
+        // round keeps A > B > C in each unit and the intervals stay finite.
+        let mut b = Battles::new();
+        for u in 0..30 {
+            let unit = u.to_string();
+            let (first, second, third) = if u % 3 == 0 {
+                ("B", "A", "C")
+            } else if u % 3 == 1 {
+                ("A", "C", "B")
+            } else {
+                ("A", "B", "C")
+            };
+            b.push(&unit, first, second, 1.0).unwrap();
+            b.push(&unit, first, third, 1.0).unwrap();
+            b.push(&unit, second, third, 1.0).unwrap();
+        }
+        let l = b.fit(&BtOptions::default()).unwrap();
+        assert_eq!(l.rounds_used, 1000);
+        assert_eq!(l.ratings[0].model, "A");
+    }
+
+    #[test]
+    fn length_control_finds_a_length_bias() {
+        // Equal models; the longer response wins 80% of the time.
+        let mut rng = Rng::new(11);
+        let mut b = Battles::new();
+        let mut lengths = Vec::new();
+        for u in 0..5_000 {
+            let (la, lb) = (100.0 + rng.below(900) as f64, 100.0 + rng.below(900) as f64);
+            let longer_wins = rng.below(10) < 8;
+            let y = if (la > lb) == longer_wins { 1.0 } else { 0.0 };
+            let (a, bb) = if u % 2 == 0 { ("X", "Y") } else { ("Y", "X") };
+            b.push(&u.to_string(), a, bb, y).unwrap();
+            lengths.push((la, lb));
+        }
+        let options = BtOptions {
+            rounds: 0,
+            ..BtOptions::default()
+        };
+        let l = b.fit_with_length(&lengths, &options).unwrap();
+        assert!(l.length_coefficient.unwrap() > 0.5, "{l:?}");
+        assert!((rating(&l, "X") - rating(&l, "Y")).abs() < 20.0, "{l:?}");
+        assert!(b.fit_with_length(&lengths[1..], &options).is_err());
+    }
+}

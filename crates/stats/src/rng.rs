@@ -1,0 +1,76 @@
+//! SplitMix64: small, fast, and the same on every platform and release, so a seed always gives
+//! the same bootstrap intervals.
+
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, n), without the bias of a modulo (Lemire's multiply and reject).
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        let n = n as u64;
+        let threshold = n.wrapping_neg() % n;
+        loop {
+            let m = u128::from(self.next_u64()) * u128::from(n);
+            if (m as u64) >= threshold {
+                return (m >> 64) as usize;
+            }
+        }
+    }
+}
+
+/// Resamples `n` items with replacement: how many times each was drawn.
+pub(crate) fn resample(rng: &mut Rng, n: usize, counts: &mut [u32]) {
+    counts.iter_mut().for_each(|c| *c = 0);
+    for _ in 0..n {
+        counts[rng.below(n)] += 1;
+    }
+}
+
+/// The `q` quantile of sorted values, interpolated linearly between order statistics (numpy's
+/// and pandas' default, Hyndman and Fan's type 7).
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let h = last as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_7_quantiles_match_numpy() {
+        // numpy.quantile([1, 2, 3, 4, 10], [0.025, 0.5, 0.975]) = [1.1, 3.0, 9.4]
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        assert!((quantile(&v, 0.025).unwrap() - 1.1).abs() < 1e-12);
+        assert_eq!(quantile(&v, 0.5), Some(3.0));
+        assert!((quantile(&v, 0.975).unwrap() - 9.4).abs() < 1e-12);
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn draws_cover_the_range_evenly() {
+        let mut rng = Rng::new(1);
+        let mut counts = vec![0u32; 10];
+        for _ in 0..100_000 {
+            counts[rng.below(10)] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (9_500..10_500).contains(&c)),
+            "{counts:?}"
+        );
+    }
+}
