@@ -12,6 +12,8 @@ use deltalake::delta_datafusion::engine::AsObjectStoreUrl;
 use taskq_core::Table;
 use taskq_store::Dataset;
 
+use crate::views;
+
 pub(crate) struct DatasetSchema {
     dataset: Dataset,
     runtime: Arc<RuntimeEnv>,
@@ -21,8 +23,13 @@ pub(crate) struct DatasetSchema {
 
 fn dataset_table(name: &str) -> DataFusionError {
     DataFusionError::Plan(format!(
-        "`{name}` is a dataset table: a query cannot replace or drop it"
+        "`{name}` is a dataset table or built-in view: a query cannot replace or drop it"
     ))
+}
+
+/// A dataset table's or built-in view's name.
+fn built_in(name: &str) -> bool {
+    Table::from_name(name).is_some() || views::view(name).is_some()
 }
 
 fn locked<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, DataFusionError> {
@@ -53,6 +60,7 @@ impl DatasetSchema {
 impl SchemaProvider for DatasetSchema {
     fn table_names(&self) -> Vec<String> {
         let mut names: Vec<String> = Table::ALL.iter().map(|t| t.name().to_owned()).collect();
+        names.extend(views::views().iter().map(|v| v.name.to_owned()));
         if let Ok(made) = self.made.lock() {
             names.extend(made.keys().cloned());
         }
@@ -62,6 +70,9 @@ impl SchemaProvider for DatasetSchema {
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
         if let Some(p) = locked(&self.made)?.get(name) {
             return Ok(Some(p.clone()));
+        }
+        if let Some(v) = views::view(name) {
+            return Ok(Some(Arc::new(v)));
         }
         let Some(t) = Table::from_name(name) else {
             return Ok(None);
@@ -98,7 +109,7 @@ impl SchemaProvider for DatasetSchema {
         name: String,
         table: Arc<dyn TableProvider>,
     ) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
-        if Table::from_name(&name).is_some() {
+        if built_in(&name) {
             return Err(dataset_table(&name));
         }
         Ok(locked(&self.made)?.insert(name, table))
@@ -108,13 +119,13 @@ impl SchemaProvider for DatasetSchema {
         &self,
         name: &str,
     ) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
-        if Table::from_name(name).is_some() {
+        if built_in(name) {
             return Err(dataset_table(name));
         }
         Ok(locked(&self.made)?.remove(name))
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        Table::from_name(name).is_some() || self.made.lock().is_ok_and(|m| m.contains_key(name))
+        built_in(name) || self.made.lock().is_ok_and(|m| m.contains_key(name))
     }
 }

@@ -2,6 +2,8 @@
 //!
 //! Every table of the dataset is registered under its name (`tasks`, `annotations`, ...) and
 //! opened only when a query names it, at the version the dataset's last completed run left it.
+//! Every session also has the views `comparisons` and `message_scores` and taskq's evaluation
+//! functions (`bradley_terry`, `krippendorff_alpha`, `mean_ci`, ...; see [`functions`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), taskq_query::QueryError> {
@@ -17,10 +19,14 @@
 mod catalog;
 mod error;
 mod format;
+mod functions;
 mod session;
 mod table;
+mod views;
 
 pub use error::QueryError;
 pub use format::{Format, Output};
+pub use functions::{Function, functions};
 pub use session::{QueryResult, Session};
 pub use table::TableOptions;
+pub use views::{View, ViewColumn, views};

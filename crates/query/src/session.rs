@@ -50,6 +50,7 @@ impl Session {
         // json_contains, `->>` and the rest read them in place.
         datafusion_functions_json::register_all(&mut ctx)
             .unwrap_or_else(|e| unreachable!("a new session takes any function: {e}"));
+        crate::functions::register(&ctx);
         let schema = catalog::DatasetSchema::new(dataset, ctx.runtime_env());
         let catalog = datafusion::catalog::MemoryCatalogProvider::new();
         datafusion::catalog::CatalogProvider::register_schema(&catalog, "public", Arc::new(schema))

@@ -71,6 +71,7 @@ pub struct Rating {
     pub model: String,
     /// None when the data give no finite rating (see `note`).
     pub rating: Option<f64>,
+    /// The interval's bounds; None for a side the data leave unbounded (see `note`).
     pub lower: Option<f64>,
     pub upper: Option<f64>,
     /// 1 + the number of models whose interval lies wholly above this one's; with no intervals,
@@ -90,8 +91,7 @@ pub struct Rating {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Leaderboard {
     pub ratings: Vec<Rating>,
-    /// Rounds whose resample had a finite fit; the others (a model drawn with no loss) are left
-    /// out of the intervals.
+    /// Bootstrap rounds behind the intervals.
     pub rounds_used: usize,
     /// The length coefficient of a length-controlled fit (`fit_with_length`).
     pub length_coefficient: Option<f64>,
@@ -275,78 +275,154 @@ impl Battles {
         }
         let alpha = options.base.ln();
         let design = Design::new(self, &position, lengths, alpha);
+        let n = rated.len();
         let full = design.table(&vec![1; design.units.len()]);
-        let mut length_coefficient = None;
-        if let Some(notes) = full.unidentified(rated.len()) {
+        // With no finite fit, the largest group of models that all beat each other around (the
+        // bulk) is rated on its own comparisons, the limit of the likelihood as the others'
+        // ratings run off; the others get no rating and a note.
+        let places = full.unidentified(n);
+        let active: Vec<bool> = match &places {
+            None => vec![true; n],
+            Some(p) => p.iter().map(|p| *p == Place::Bulk).collect(),
+        };
+        if let Some(places) = &places {
             for (k, &i) in rated.iter().enumerate() {
-                ratings[i].note = Some(notes[k].clone());
+                ratings[i].note = places[k].note(n);
             }
+        }
+        if active.iter().filter(|a| **a).count() < 2 {
             return Ok(finish(ratings, 0, None));
         }
-        let point = design.fit(&full, None);
-        let elo = |theta: &[f64]| -> Vec<f64> {
-            let mut e: Vec<f64> = theta[..rated.len()]
+        let point = design.fit(&full, None, design.ridge, &active);
+        let anchor = anchor.map(|(i, rating)| (position[i], rating));
+        if let Some((k, _)) = anchor
+            && !active[k]
+        {
+            return Err(StatsError::Argument(format!(
+                "the anchor model `{}` has no finite rating: {}",
+                self.models[rated[k]],
+                ratings[rated[k]].note.as_deref().unwrap_or_default()
+            )));
+        }
+        let to_elo = |theta: &[f64]| -> Vec<f64> {
+            theta[..n]
                 .iter()
                 .map(|t| options.scale * t + options.mean_rating)
-                .collect();
-            if let Some((i, rating)) = anchor {
-                let shift = rating - e[position[i]];
-                e.iter_mut().for_each(|x| *x += shift);
-            }
-            e
+                .collect()
         };
-        let point_elo = elo(&point);
-        if design.with_length {
-            length_coefficient = point.last().copied();
+        let mut point_elo = to_elo(&point);
+        if let Some((k, rating)) = anchor {
+            let shift = rating - point_elo[k];
+            point_elo.iter_mut().for_each(|x| *x += shift);
         }
         for (k, &i) in rated.iter().enumerate() {
-            ratings[i].rating = Some(point_elo[k]);
+            if active[k] {
+                ratings[i].rating = Some(point_elo[k]);
+            }
         }
-        // Bootstrap: whole units drawn with replacement, each round refitted from the point fit.
-        let mut rounds: Vec<Vec<f64>> = vec![Vec::with_capacity(options.rounds); rated.len()];
+        let length_coefficient = design.with_length.then(|| point[n]);
+        // Bootstrap: whole units drawn with replacement, each round refitted from the point
+        // fit. A round with no finite fit rates its own bulk, placed on the point fit's scale
+        // through the models both rate; a model outside it counts as unbounded above (it never
+        // lost to the bulk) or below, and where such rounds decide a bound there is no bound.
+        let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(options.rounds); n];
+        let mut above = vec![0usize; n];
+        let mut below = vec![0usize; n];
         let mut rng = Rng::new(options.seed);
         let mut draws = vec![0u32; design.units.len()];
         for _ in 0..options.rounds {
             rng::resample(&mut rng, design.units.len(), &mut draws);
             let table = design.table(&draws);
-            if table.unidentified(rated.len()).is_some() {
-                continue;
+            let round_places = table.unidentified(n);
+            let round_active: Vec<bool> = match &round_places {
+                None => vec![true; n],
+                Some(p) => p.iter().map(|p| *p == Place::Bulk).collect(),
+            };
+            let common: Vec<usize> = (0..n).filter(|&k| round_active[k] && active[k]).collect();
+            let theta = (!common.is_empty())
+                .then(|| design.fit(&table, Some(&point), design.ridge, &round_active));
+            let mut elo = theta.as_deref().map(to_elo).unwrap_or_default();
+            if !common.is_empty() {
+                let shift = match anchor {
+                    Some((k, rating)) if round_active[k] => rating - elo[k],
+                    _ => {
+                        common.iter().map(|&k| point_elo[k] - elo[k]).sum::<f64>()
+                            / common.len() as f64
+                    }
+                };
+                elo.iter_mut().for_each(|x| *x += shift);
             }
-            let theta = design.fit(&table, Some(&point));
-            for (k, e) in elo(&theta).into_iter().enumerate() {
-                rounds[k].push(e);
+            for k in (0..n).filter(|&k| active[k]) {
+                let place = round_places.as_ref().map_or(Place::Bulk, |p| p[k]);
+                let value = match place {
+                    Place::Bulk if !common.is_empty() => elo[k],
+                    Place::Above(_) => f64::INFINITY,
+                    Place::Below(_) => f64::NEG_INFINITY,
+                    _ => f64::NAN,
+                };
+                above[k] += usize::from(value.is_nan() || value == f64::INFINITY);
+                below[k] += usize::from(value.is_nan() || value == f64::NEG_INFINITY);
+                samples[k].push(value);
             }
         }
-        let used = rounds.first().map_or(0, Vec::len);
-        if used > 0 {
+        if options.rounds > 0 {
             let tail = (1.0 - options.confidence) / 2.0;
-            for (k, &i) in rated.iter().enumerate() {
-                let sorted = &mut rounds[k];
+            let rounds = options.rounds as f64;
+            for (k, &i) in rated.iter().enumerate().filter(|(k, _)| active[*k]) {
+                // A round that could not place the model counts against both bounds.
+                let open = samples[k].iter().filter(|v| v.is_nan()).count();
+                let sorted = &mut samples[k];
+                sorted.retain(|v| !v.is_nan());
                 sorted.sort_by(f64::total_cmp);
-                ratings[i].lower = rng::quantile(sorted, tail);
-                ratings[i].upper = rng::quantile(sorted, 1.0 - tail);
+                let decides = |n: usize| n as f64 / rounds > tail;
+                let r = &mut ratings[i];
+                r.lower = rng::quantile(sorted, tail).filter(|v| v.is_finite() && !decides(open));
+                r.upper =
+                    rng::quantile(sorted, 1.0 - tail).filter(|v| v.is_finite() && !decides(open));
+                let share = |n: usize| format!("{:.0}%", 100.0 * n as f64 / rounds);
+                r.note = match (r.lower.is_none(), r.upper.is_none()) {
+                    (false, false) => None,
+                    (true, false) => Some(format!(
+                        "no lower bound: in {} of bootstrap rounds it never won",
+                        share(below[k])
+                    )),
+                    (false, true) => Some(format!(
+                        "no upper bound: in {} of bootstrap rounds it never lost",
+                        share(above[k])
+                    )),
+                    (true, true) => Some(format!(
+                        "no bounds: in {} of bootstrap rounds it could not be placed above, in \
+                         {} not below",
+                        share(above[k]),
+                        share(below[k])
+                    )),
+                };
             }
         }
-        Ok(finish(ratings, used, length_coefficient))
+        Ok(finish(ratings, options.rounds, length_coefficient))
     }
 }
 
-/// Sorts best first and ranks.
+/// Sorts best first and ranks: with intervals, 1 + the models whose lower bound lies above this
+/// one's upper bound (none can lie above a missing upper bound, and a missing lower bound lies
+/// above nothing); without, 1 + the models rated higher.
 fn finish(mut ratings: Vec<Rating>, rounds_used: usize, length: Option<f64>) -> Leaderboard {
     let n = ratings.len();
     for i in 0..n {
         let Some(rating) = ratings[i].rating else {
             continue;
         };
-        let above = match (ratings[i].lower, ratings[i].upper) {
-            (Some(_), Some(upper)) => ratings
+        let upper = ratings[i].upper;
+        let above = if rounds_used > 0 {
+            ratings
                 .iter()
-                .filter(|o| o.lower.is_some_and(|l| l > upper))
-                .count(),
-            _ => ratings
+                .filter(|o| o.lower.zip(upper).is_some_and(|(l, u)| l > u))
+                .count()
+        } else {
+            ratings
                 .iter()
                 .filter(|o| o.rating.is_some_and(|r| r > rating))
-                .count(),
+                .count()
         };
         ratings[i].rank = Some(1 + above as u32);
     }
@@ -371,6 +447,9 @@ struct Design {
     models: usize,
     alpha: f64,
     with_length: bool,
+    /// The penalty `ridge / 2 · ‖θ‖²` of every fit: FastChat's style-control ridge with a length
+    /// covariate, none without.
+    ridge: f64,
     /// Per unit: its comparisons (i, j, score of i, standardised length feature).
     units: Vec<Vec<(u32, u32, f64, f64)>>,
 }
@@ -419,6 +498,7 @@ impl Design {
             models: position.iter().filter(|&&p| p != usize::MAX).count(),
             alpha,
             with_length: lengths.is_some(),
+            ridge: if lengths.is_some() { RIDGE } else { 0.0 },
             units,
         }
     }
@@ -463,19 +543,27 @@ impl Design {
 
     /// Maximum likelihood by Newton's method with a backtracking line search, on ratings that
     /// sum to zero; the last entry is the length coefficient when there is one.
-    fn fit(&self, table: &Table, start: Option<&[f64]>) -> Vec<f64> {
+    /// The models not `active` keep their start and take no part: `table` must hold no
+    /// comparison of theirs with an active model.
+    fn fit(&self, table: &Table, start: Option<&[f64]>, ridge: f64, active: &[bool]) -> Vec<f64> {
         let m = self.models;
         let k = m + usize::from(self.with_length);
         let mut theta = start.map_or_else(|| vec![0.0; k], <[f64]>::to_vec);
-        let mut loss = self.loss(table, &theta);
+        let table = &table.among(active);
+        let mut loss = self.loss(table, &theta, ridge);
         for _ in 0..200 {
-            let (grad, hess) = self.derivatives(table, &theta);
-            // The ratings' Hessian is singular along (1, …, 1), the direction the likelihood
-            // does not see; adding 11ᵀ there makes it definite without moving the solution,
-            // since the gradient sums to zero over the ratings.
+            let (grad, hess) = self.derivatives(table, &theta, ridge);
+            // The active ratings' Hessian is singular along (1, …, 1), the direction the
+            // likelihood does not see; adding 11ᵀ there makes it definite without moving the
+            // solution, since the gradient sums to zero over them. An inactive rating has no
+            // gradient; a 1 on its diagonal keeps it where it is.
             let mut h = hess;
             for a in 0..m {
-                for b in 0..m {
+                if !active[a] {
+                    h[a * k + a] += 1.0;
+                    continue;
+                }
+                for b in (0..m).filter(|&b| active[b]) {
                     h[a * k + b] += 1.0;
                 }
             }
@@ -491,7 +579,7 @@ impl Design {
                     .zip(&step)
                     .map(|(x, s)| x - t * s)
                     .collect::<Vec<_>>();
-                let l = self.loss(table, &next);
+                let l = self.loss(table, &next, ridge);
                 if l <= loss - 1e-4 * t * slope || t < 1e-10 {
                     loss = l;
                     break;
@@ -504,8 +592,9 @@ impl Design {
                 break;
             }
         }
-        let mean = theta[..m].iter().sum::<f64>() / m as f64;
-        theta[..m].iter_mut().for_each(|x| *x -= mean);
+        let count = active.iter().filter(|a| **a).count().max(1) as f64;
+        let mean = (0..m).filter(|&a| active[a]).map(|a| theta[a]).sum::<f64>() / count;
+        (0..m).filter(|&a| active[a]).for_each(|a| theta[a] -= mean);
         theta
     }
 
@@ -517,13 +606,8 @@ impl Design {
         z
     }
 
-    fn loss(&self, table: &Table, theta: &[f64]) -> f64 {
-        let ridge = if self.with_length {
-            RIDGE / 2.0 * theta.iter().map(|t| t * t).sum::<f64>()
-        } else {
-            0.0
-        };
-        ridge
+    fn loss(&self, table: &Table, theta: &[f64], ridge: f64) -> f64 {
+        ridge / 2.0 * theta.iter().map(|t| t * t).sum::<f64>()
             + table
                 .rows
                 .iter()
@@ -536,7 +620,7 @@ impl Design {
     }
 
     /// Gradient and Hessian (row-major) of the loss.
-    fn derivatives(&self, table: &Table, theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    fn derivatives(&self, table: &Table, theta: &[f64], ridge: f64) -> (Vec<f64>, Vec<f64>) {
         let m = self.models;
         let k = m + usize::from(self.with_length);
         let mut g = vec![0.0; k];
@@ -563,23 +647,32 @@ impl Design {
                 h[m * k + j] -= a * f * c;
             }
         }
-        if self.with_length {
-            for a in 0..k {
-                g[a] += RIDGE * theta[a];
-                h[a * k + a] += RIDGE;
-            }
+        for a in 0..k {
+            g[a] += ridge * theta[a];
+            h[a * k + a] += ridge;
         }
         (g, h)
     }
 }
 
 impl Table {
-    /// Why the maximum likelihood is not finite, for each model position; None when it is.
-    fn unidentified(&self, models: usize) -> Option<Vec<String>> {
+    /// The comparisons between active models.
+    fn among(&self, active: &[bool]) -> Table {
+        Table {
+            rows: self
+                .rows
+                .iter()
+                .filter(|r| active[r.0 as usize] && active[r.1 as usize])
+                .copied()
+                .collect(),
+        }
+    }
+
+    /// Where each model stands when the maximum likelihood is not finite; None when it is.
+    fn unidentified(&self, models: usize) -> Option<Vec<Place>> {
         // i → j when i scored against j at least once (a win or a tie).
         let mut beat = vec![Vec::new(); models];
         let mut lost = vec![Vec::new(); models];
-        let mut linked = vec![Vec::new(); models];
         for &(i, j, n, w, _) in &self.rows {
             let (i, j) = (i as usize, j as usize);
             if n <= 0.0 {
@@ -593,88 +686,97 @@ impl Table {
                 beat[j].push(i);
                 lost[i].push(j);
             }
-            linked[i].push(j);
-            linked[j].push(i);
-        }
-        let groups = components(&linked);
-        let group_count = groups.iter().max().map_or(0, |g| g + 1);
-        if group_count > 1 {
-            return Some(
-                (0..models)
-                    .map(|_| {
-                        format!(
-                            "no rating: the comparisons fall into {group_count} groups of models \
-                             never compared with each other"
-                        )
-                    })
-                    .collect(),
-            );
         }
         let strong = strong_components(&beat, &lost);
         if strong.iter().all(|&c| c == 0) {
             return None;
         }
-        // A component nobody outside it beat never loses to the rest; one that beat nobody
-        // outside it never wins against the rest.
+        // The bulk: the largest group in which every model beat every other around; with two
+        // of that size, none.
         let count = strong.iter().max().map_or(0, |c| c + 1);
-        let mut beaten_from_outside = vec![false; count];
-        let mut beats_outside = vec![false; count];
-        for i in 0..models {
-            for &j in &beat[i] {
-                if strong[i] != strong[j] {
-                    beats_outside[strong[i]] = true;
-                    beaten_from_outside[strong[j]] = true;
-                }
-            }
+        let mut sizes = vec![0usize; count];
+        for &c in &strong {
+            sizes[c] += 1;
         }
-        let sizes = strong.iter().fold(vec![0usize; count], |mut s, &c| {
-            s[c] += 1;
-            s
-        });
+        let largest = sizes.iter().copied().max().unwrap_or(0);
+        let bulk = (sizes.iter().filter(|&&z| z == largest).count() == 1 && largest >= 2)
+            .then(|| sizes.iter().position(|&z| z == largest))
+            .flatten();
+        let Some(bulk) = bulk else {
+            return Some(vec![Place::Apart; models]);
+        };
+        let members: Vec<usize> = (0..models).filter(|&i| strong[i] == bulk).collect();
+        // Beaten by the bulk (through others): below it; beat it: above it.
+        let beaten_by_bulk = reach(&beat, &members);
+        let beat_bulk = reach(&lost, &members);
         Some(
             (0..models)
-                .map(|i| {
-                    let c = strong[i];
-                    let whom = if sizes[c] == 1 {
-                        "".to_owned()
-                    } else {
-                        format!(" (nor do the {} others of its group)", sizes[c] - 1)
-                    };
-                    if !beaten_from_outside[c] {
-                        format!("no rating: never loses to the models it was compared with{whom}")
-                    } else if !beats_outside[c] {
-                        format!("no rating: never beats the models it was compared with{whom}")
-                    } else {
-                        "no rating: some model never loses or never wins, so no rating is finite"
-                            .to_owned()
-                    }
-                })
+                .map(
+                    |i| match (strong[i] == bulk, beaten_by_bulk[i], beat_bulk[i]) {
+                        (true, _, _) => Place::Bulk,
+                        (false, true, false) => Place::Below(sizes[strong[i]] - 1),
+                        (false, false, true) => Place::Above(sizes[strong[i]] - 1),
+                        _ => Place::Apart,
+                    },
+                )
                 .collect(),
         )
     }
 }
 
-/// Connected components of an undirected graph, numbered from 0.
-fn components(adjacent: &[Vec<usize>]) -> Vec<usize> {
-    let mut id = vec![usize::MAX; adjacent.len()];
-    let mut next = 0;
-    for start in 0..adjacent.len() {
-        if id[start] != usize::MAX {
-            continue;
-        }
-        let mut stack = vec![start];
-        id[start] = next;
-        while let Some(v) = stack.pop() {
-            for &w in &adjacent[v] {
-                if id[w] == usize::MAX {
-                    id[w] = next;
-                    stack.push(w);
-                }
+/// The models reachable from `from` along `edges`.
+fn reach(edges: &[Vec<usize>], from: &[usize]) -> Vec<bool> {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = from.to_vec();
+    for &f in from {
+        seen[f] = true;
+    }
+    while let Some(v) = stack.pop() {
+        for &w in &edges[v] {
+            if !seen[w] {
+                seen[w] = true;
+                stack.push(w);
             }
         }
-        next += 1;
     }
-    id
+    seen
+}
+
+/// Where a model stands, against the bulk, in comparisons that give no finite fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Place {
+    /// In the bulk: rated.
+    Bulk,
+    /// In a group (with this many others) that beat the bulk and was never beaten by it.
+    Above(usize),
+    /// In a group that the bulk beat and that never beat it.
+    Below(usize),
+    /// Neither, or there is no bulk: models never compared, or two groups of one size.
+    Apart,
+}
+
+impl Place {
+    fn note(self, models: usize) -> Option<String> {
+        let group = |others: usize| match others {
+            0 => String::new(),
+            n => format!(" (nor did the {n} others of its group)"),
+        };
+        match self {
+            Place::Bulk => None,
+            Place::Above(n) => Some(format!(
+                "no rating: never lost to the models rated{}",
+                group(n)
+            )),
+            Place::Below(n) => Some(format!(
+                "no rating: never beat the models rated{}",
+                group(n)
+            )),
+            Place::Apart => Some(format!(
+                "no rating: the comparisons do not link it to the largest group of the \
+                 {models} models that all beat each other around"
+            )),
+        }
+    }
 }
 
 /// Strongly connected components (Kosaraju), numbered from 0.
@@ -866,18 +968,51 @@ mod tests {
     fn a_model_that_never_loses_gets_no_rating_and_says_why() {
         let mut b = Battles::new();
         b.push("1", "A", "B", 1.0).unwrap();
-        b.push("2", "A", "B", 1.0).unwrap();
+        b.push("2", "A", "C", 1.0).unwrap();
         b.push("3", "B", "C", 1.0).unwrap();
         b.push("4", "C", "B", 1.0).unwrap();
+        b.push("5", "D", "B", 0.0).unwrap();
         let l = b.fit(&BtOptions::default()).unwrap();
-        assert!(l.ratings.iter().all(|r| r.rating.is_none()), "{l:?}");
-        let a = l.ratings.iter().find(|r| r.model == "A").unwrap();
+        let get = |m: &str| l.ratings.iter().find(|r| r.model == m).unwrap();
+        assert_eq!(get("A").rating, None);
         assert_eq!(
-            a.note.as_deref(),
-            Some("no rating: never loses to the models it was compared with")
+            get("A").note.as_deref(),
+            Some("no rating: never lost to the models rated")
         );
+        assert_eq!(get("D").rating, None);
+        assert!(get("D").note.as_deref().unwrap().contains("never beat"));
+        // B and C are rated on their own comparisons: one win each, so level at 1000.
+        assert!((get("B").rating.unwrap() - 1000.0).abs() < 1e-9, "{l:?}");
+        assert!((get("C").rating.unwrap() - 1000.0).abs() < 1e-9, "{l:?}");
+    }
+
+    #[test]
+    fn a_bound_that_resamples_leave_open_is_unbounded() {
+        // A lost once in five: about a third of resamples drop that loss, and a model with no
+        // loss has no finite rating, so A's interval has no upper bound.
+        let mut b = Battles::new();
+        for u in 0..5 {
+            b.push(&format!("ab{u}"), "A", "B", if u == 0 { 0.0 } else { 1.0 })
+                .unwrap();
+        }
+        for u in 0..20 {
+            b.push(&format!("bc{u}"), "B", "C", f64::from(u % 2))
+                .unwrap();
+        }
+        let l = b.fit(&BtOptions::default()).unwrap();
+        let a = &l.ratings[0];
+        assert_eq!(a.model, "A");
+        assert!(
+            a.rating.is_some() && a.lower.is_some() && a.upper.is_none(),
+            "{a:?}"
+        );
+        assert!(a.note.as_deref().unwrap().contains("never lost"), "{a:?}");
+        assert_eq!(l.rounds_used, 1000);
         let c = l.ratings.iter().find(|r| r.model == "C").unwrap();
-        assert!(c.note.as_deref().unwrap().contains("never beats"), "{c:?}");
+        assert!(
+            c.lower.is_some() && c.upper.is_some() && c.note.is_none(),
+            "{c:?}"
+        );
     }
 
     #[test]
@@ -888,7 +1023,14 @@ mod tests {
         b.push("3", "C", "D", 0.5).unwrap();
         let l = b.fit(&BtOptions::default()).unwrap();
         assert!(l.ratings.iter().all(|r| r.rating.is_none()));
-        assert!(l.ratings[0].note.as_deref().unwrap().contains("2 groups"));
+        assert!(
+            l.ratings[0]
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("do not link it"),
+            "{l:?}"
+        );
     }
 
     #[test]

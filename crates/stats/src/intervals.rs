@@ -14,19 +14,16 @@ pub struct MeanInterval {
     pub n: u64,
 }
 
-/// Mean and t-interval from the count, sum and sum of squares of the values.
-pub fn mean_interval(
-    n: u64,
-    sum: f64,
-    sum_sq: f64,
-    confidence: f64,
-) -> Result<MeanInterval, StatsError> {
+/// Mean and t-interval of the values (two passes: the spread is summed about the mean, so
+/// values far from zero keep their precision).
+pub fn mean_interval(values: &[f64], confidence: f64) -> Result<MeanInterval, StatsError> {
     check_confidence(confidence)?;
-    let mean = (n > 0).then(|| sum / n as f64);
+    let n = values.len() as u64;
+    let mean = (n > 0).then(|| values.iter().sum::<f64>() / n as f64);
     let (mut lower, mut upper) = (None, None);
     if let (Some(m), true) = (mean, n >= 2) {
         let nf = n as f64;
-        let var = ((sum_sq - nf * m * m) / (nf - 1.0)).max(0.0);
+        let var = values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (nf - 1.0);
         let t = t_quantile(1.0 - (1.0 - confidence) / 2.0, nf - 1.0)?;
         let half = t * (var / nf).sqrt();
         lower = Some(m - half);
@@ -104,13 +101,20 @@ mod tests {
     #[test]
     fn the_t_interval_matches_scipy() {
         let x = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0f64];
-        let m = mean_interval(8, x.iter().sum(), x.iter().map(|v| v * v).sum(), 0.95).unwrap();
+        let m = mean_interval(&x, 0.95).unwrap();
         assert_eq!(m.mean, Some(5.0));
         assert!((m.lower.unwrap() - 3.212512).abs() < 1e-6, "{m:?}");
         assert!((m.upper.unwrap() - 6.787488).abs() < 1e-6, "{m:?}");
         assert!((t_quantile(0.975, 7.0).unwrap() - 2.3646242515927844).abs() < 1e-9);
-        let one = mean_interval(1, 3.0, 9.0, 0.95).unwrap();
+        let one = mean_interval(&[3.0], 0.95).unwrap();
         assert_eq!((one.mean, one.lower), (Some(3.0), None));
+        // Far from zero, the spread survives: the same interval shifted by 1e9.
+        let far: Vec<f64> = x.iter().map(|v| v + 1e9).collect();
+        let shifted = mean_interval(&far, 0.95).unwrap();
+        assert!(
+            (shifted.lower.unwrap() - 1e9 - 3.212512).abs() < 1e-5,
+            "{shifted:?}"
+        );
     }
 
     #[test]

@@ -44,7 +44,17 @@ pub(crate) fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     let h = last as f64 * q;
     let lo = h.floor() as usize;
     let hi = h.ceil() as usize;
-    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+    let (a, b) = (sorted[lo], sorted[hi]);
+    let frac = h - lo as f64;
+    // Infinite samples (a side without bound) give an infinite quantile only when it lies
+    // between them or on one.
+    Some(if a == b || frac == 0.0 {
+        a
+    } else if a.is_infinite() || b.is_infinite() {
+        if a.is_infinite() { a } else { b }
+    } else {
+        a + frac * (b - a)
+    })
 }
 
 #[cfg(test)]
@@ -59,6 +69,9 @@ mod tests {
         assert_eq!(quantile(&v, 0.5), Some(3.0));
         assert!((quantile(&v, 0.975).unwrap() - 9.4).abs() < 1e-12);
         assert_eq!(quantile(&[], 0.5), None);
+        let open = [1.0, 2.0, f64::INFINITY, f64::INFINITY];
+        assert_eq!(quantile(&open, 0.5), Some(f64::INFINITY));
+        assert_eq!(quantile(&open, 0.25), Some(1.75));
     }
 
     #[test]
