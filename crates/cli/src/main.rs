@@ -13,7 +13,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use taskq_core::Table;
 use taskq_ingest::{IngestOptions, Input};
 use taskq_query::{Format, Output, QueryError, Session, TableOptions};
 
@@ -91,12 +90,19 @@ enum Command {
         #[command(flatten)]
         dataset: DatasetArg,
     },
-    /// Print the columns of every table, or of one: type, whether it may be null, and meaning
-    /// (the reference in docs/schema.md).
+    /// Print the columns of every table and view, or of one: type, whether it may be null, and
+    /// meaning (the reference in docs/schema.md).
     Schema {
-        /// One table, such as `annotations` [default: every table]
+        /// One table or view, such as `annotations` or `comparisons` [default: every one]
         #[arg(value_name = "TABLE")]
         table: Option<String>,
+    },
+    /// List taskq's own SQL functions (leaderboards, agreement, intervals, drift), or show one:
+    /// its arguments and an example (docs/functions.md).
+    Functions {
+        /// One function, such as `bradley_terry` [default: a line for each]
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
     },
     /// Download tasks from the Scale v2 API into the dataset: projects, batches, deliveries or
     /// single tasks. Pages stream into one run, committed at the end. Exit codes as for ingest.
@@ -369,14 +375,22 @@ async fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Done)
         }
         Command::Schema { table } => {
-            let tables: Vec<Table> = match table {
-                None => Table::ALL.to_vec(),
-                Some(name) => vec![Table::from_name(&name).with_context(|| {
-                    let names: Vec<_> = Table::ALL.iter().map(|t| t.name()).collect();
-                    format!("no table `{name}`; the tables are: {}", names.join(", "))
-                })?],
-            };
-            report::schema(&tables, &mut std::io::stdout().lock())?;
+            report::schema(table.as_deref(), &mut std::io::stdout().lock())?;
+            Ok(Outcome::Done)
+        }
+        Command::Functions { name } => {
+            let all = taskq_query::functions();
+            let mut out = std::io::stdout().lock();
+            match name {
+                None => report::functions(&all, &mut out)?,
+                Some(name) => {
+                    let f = all.iter().find(|f| f.name == name).with_context(|| {
+                        let names: Vec<_> = all.iter().map(|f| f.name.as_str()).collect();
+                        format!("no function `{name}`; taskq's are: {}", names.join(", "))
+                    })?;
+                    report::function(f, &mut out)?;
+                }
+            }
             Ok(Outcome::Done)
         }
         Command::Fetch(args) => until_interrupted("nothing committed", api::fetch(args)).await,

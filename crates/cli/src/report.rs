@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use taskq_core::Table;
 use taskq_ingest::IngestReport;
-use taskq_query::{Format, QueryResult};
+use taskq_query::{Format, Function, QueryResult};
 
 pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Result<()> {
     writeln!(out, "ingested into {} (run {})", root.display(), r.run_id)?;
@@ -139,11 +139,33 @@ pub(crate) fn rows(
 
 /// Each table's columns: name, type, whether it may be null, and meaning, as docs/schema.md
 /// gives them.
-pub(crate) fn schema(tables: &[Table], out: &mut impl Write) -> Result<()> {
-    for (i, t) in tables.iter().enumerate() {
-        if i > 0 {
+/// The columns of every table and view, or of the one named.
+pub(crate) fn schema(name: Option<&str>, out: &mut impl Write) -> Result<()> {
+    let (tables, views) = match name {
+        None => (Table::ALL.to_vec(), taskq_query::views()),
+        Some(name) => match (Table::from_name(name), taskq_query::view(name)) {
+            (Some(t), _) => (vec![t], vec![]),
+            (None, Some(v)) => (vec![], vec![v]),
+            (None, None) => {
+                let tables: Vec<_> = Table::ALL.iter().map(|t| t.name()).collect();
+                let views: Vec<_> = taskq_query::views().iter().map(|v| v.name).collect();
+                anyhow::bail!(
+                    "no table or view `{name}`; the tables are: {}; the views: {}",
+                    tables.join(", "),
+                    views.join(", ")
+                )
+            }
+        },
+    };
+    let mut first = true;
+    let mut gap = |out: &mut dyn Write| -> std::io::Result<()> {
+        if !std::mem::take(&mut first) {
             writeln!(out)?;
         }
+        Ok(())
+    };
+    for t in &tables {
+        gap(out)?;
         writeln!(out, "{}: {}", t.name(), t.doc())?;
         for c in t.columns() {
             let null = if c.nullable { "" } else { " not null" };
@@ -151,5 +173,41 @@ pub(crate) fn schema(tables: &[Table], out: &mut impl Write) -> Result<()> {
             writeln!(out, "  {:<24} {ty:<18} {}", c.name(), c.doc)?;
         }
     }
+    for v in &views {
+        gap(out)?;
+        writeln!(out, "{} (view): {}", v.name, v.doc)?;
+        for c in &v.columns {
+            writeln!(out, "  {:<24} {:<18} {}", c.name, c.type_name(), c.doc)?;
+        }
+    }
+    Ok(())
+}
+
+/// A line for each of taskq's functions: name, kind, and the first sentence of its description.
+pub(crate) fn functions(all: &[Function], out: &mut impl Write) -> Result<()> {
+    let width = all.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    for f in all {
+        writeln!(out, "{:<width$}  {:<9}  {}", f.name, f.kind, f.summary())?;
+    }
+    writeln!(
+        out,
+        "\n`taskq functions NAME` shows one: its arguments and an example."
+    )?;
+    Ok(())
+}
+
+/// One function whole: syntax, description, arguments and an example query.
+pub(crate) fn function(f: &Function, out: &mut impl Write) -> Result<()> {
+    let article = if f.kind == "aggregate" { "An" } else { "A" };
+    writeln!(
+        out,
+        "{}\n\n{article} {} function. {}\n",
+        f.syntax, f.kind, f.description
+    )?;
+    let width = f.arguments.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, meaning) in &f.arguments {
+        writeln!(out, "  {name:<width$}  {meaning}")?;
+    }
+    writeln!(out, "\nExample:\n\n{}", f.example)?;
     Ok(())
 }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use anyhow::Result;
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
-use taskq_core::Table;
 use taskq_query::{Format, Output, Session};
 use taskq_store::Dataset;
 
@@ -17,7 +16,7 @@ const HELP: &str = "\
 Statements end with `;` and may span lines. Ctrl-C stops a running query or clears the input;
 Ctrl-D (or .quit) leaves.
   .tables            the tables and their row counts
-  .schema [TABLE]    columns, types and meanings, of every table or one
+  .schema [TABLE]    columns, types and meanings, of every table and view or one
   .format [FORMAT]   show or set the output format: table, csv, json, ndjson
   .maxrows [N]       show or set the rows a table shows at most (0: all)
   .help              this text
@@ -143,11 +142,7 @@ impl Shell {
                 Ok(counts) => report::tables(&counts, Format::Table, &mut out()),
                 Err(e) => Err(e.into()),
             },
-            (".schema", None) => report::schema(Table::ALL, &mut out()),
-            (".schema", Some(name)) => match Table::from_name(name) {
-                Some(t) => report::schema(&[t], &mut out()),
-                None => Err(anyhow::anyhow!("no table `{name}`; .tables lists them")),
-            },
+            (".schema", name) => report::schema(name, &mut out()),
             (".format", None) => {
                 writeln!(out(), "{}", self.output.format.name()).map_err(Into::into)
             }

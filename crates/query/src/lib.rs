@@ -29,4 +29,4 @@ pub use format::{Format, Output};
 pub use functions::{Function, functions};
 pub use session::{QueryResult, Session};
 pub use table::TableOptions;
-pub use views::{View, ViewColumn, views};
+pub use views::{View, ViewColumn, view, views};

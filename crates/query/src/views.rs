@@ -23,6 +23,21 @@ pub struct ViewColumn {
     pub doc: &'static str,
 }
 
+impl ViewColumn {
+    /// The type as docs/schema.md and `taskq schema` name it.
+    pub fn type_name(&self) -> &'static str {
+        match self.ty {
+            DataType::Utf8 => "string",
+            DataType::Int32 => "int32",
+            DataType::Int64 => "int64",
+            DataType::Float64 => "float64",
+            DataType::Boolean => "boolean",
+            DataType::Timestamp(..) => "timestamp[us, UTC]",
+            _ => unreachable!("a view column of a type without a name: {}", self.ty),
+        }
+    }
+}
+
 /// A view of every session.
 #[derive(Debug)]
 pub struct View {
@@ -75,7 +90,7 @@ pub fn views() -> Vec<View> {
 }
 
 /// The built-in view of that name.
-pub(crate) fn view(name: &str) -> Option<View> {
+pub fn view(name: &str) -> Option<View> {
     views().into_iter().find(|v| v.name == name)
 }
 
@@ -404,5 +419,58 @@ impl TableProvider for View {
             b = b.limit(0, Some(n))?;
         }
         state.create_physical_plan(&b.build()?).await
+    }
+}
+
+/// Markers around the views' part of docs/schema.md.
+#[cfg(test)]
+const DOCS_BEGIN: &str =
+    "<!-- BEGIN GENERATED: taskq-query views; edit crates/query/src/views.rs, not this -->";
+
+/// Every view and column, as Markdown.
+#[cfg(test)]
+fn views_markdown() -> String {
+    let mut out = String::new();
+    for v in views() {
+        out.push_str(&format!("\n### `{}` (view)\n\n{}\n\n", v.name, v.doc));
+        out.push_str("| column | type | meaning |\n| --- | --- | --- |\n");
+        for c in &v.columns {
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                c.name,
+                c.type_name(),
+                c.doc.replace('|', "\\|")
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/schema.md must say what the views declare. `UPDATE_DOCS=1` rewrites that part.
+    #[test]
+    fn docs_schema_md_describes_the_views() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema.md");
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let (head, rest) = doc.split_once(DOCS_BEGIN).expect("begin marker");
+        let (generated, tail) = rest
+            .split_once("<!-- END GENERATED -->")
+            .expect("end marker");
+        let want = format!("{}\n", views_markdown());
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(
+                &path,
+                format!("{head}{DOCS_BEGIN}{want}<!-- END GENERATED -->{tail}"),
+            )
+            .unwrap();
+            return;
+        }
+        assert!(
+            generated == want,
+            "docs/schema.md is out of date: run UPDATE_DOCS=1 cargo test --release --workspace -- docs_"
+        );
     }
 }

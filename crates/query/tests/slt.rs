@@ -279,3 +279,64 @@ fn the_runner_reads_what_it_writes() {
     );
     assert!(matches!(&records[3], Record::Statement { error: Some(e), .. } if e == "nope"));
 }
+
+/// Markers around the generated part of docs/functions.md; the prose around it is by hand.
+const FUNCTIONS_BEGIN: &str =
+    "<!-- BEGIN GENERATED: taskq-query functions; edit crates/query/src/functions, not this -->";
+const FUNCTIONS_END: &str = "<!-- END GENERATED -->";
+
+/// docs/functions.md must document every function as the code does, with its example's output
+/// over the sample. `UPDATE_DOCS=1` rewrites its generated part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docs_functions_md_matches_the_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    taskq_ingest::ingest(
+        &[Input::Path(repo().join("data/sample.jsonl.zst"))],
+        &IngestOptions::new(root.clone()),
+    )
+    .await
+    .unwrap();
+    let session = Session::open(Dataset::open(&root).unwrap());
+    let mut want = String::new();
+    for f in taskq_query::functions() {
+        let mut out = Vec::new();
+        session
+            .sql_to(&f.example, &taskq_query::Format::Table.into(), &mut out)
+            .await
+            .unwrap_or_else(|e| panic!("the example of {} fails: {e}", f.name));
+        want.push_str(&format!(
+            "\n## `{}`\n\n{} {} function. {}\n\n```text\n{}\n```\n\n",
+            f.name,
+            if f.kind == "aggregate" { "An" } else { "A" },
+            f.kind,
+            f.description,
+            f.syntax
+        ));
+        want.push_str("| argument | meaning |\n| --- | --- |\n");
+        for (name, meaning) in &f.arguments {
+            want.push_str(&format!("| `{name}` | {} |\n", meaning.replace('|', "\\|")));
+        }
+        want.push_str(&format!(
+            "\nOn the built-in sample:\n\n```sql\n{}\n```\n\n```text\n{}```\n",
+            f.example,
+            String::from_utf8(out).unwrap()
+        ));
+    }
+    let path = repo().join("docs/functions.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let (head, rest) = doc.split_once(FUNCTIONS_BEGIN).expect("begin marker");
+    let (generated, tail) = rest.split_once(FUNCTIONS_END).expect("end marker");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(
+            &path,
+            format!("{head}{FUNCTIONS_BEGIN}{want}{FUNCTIONS_END}{tail}"),
+        )
+        .unwrap();
+        return;
+    }
+    assert!(
+        generated == want,
+        "docs/functions.md is out of date: run UPDATE_DOCS=1 cargo test --release --workspace --test slt"
+    );
+}

@@ -975,7 +975,7 @@ fn the_shell_runs_statements_over_lines_and_keeps_their_history() {
         shown.contains("one\r\n1\r\n"),
         "csv after .format csv: {shown}"
     );
-    assert!(shown.contains("no table `nope`"), "{shown}");
+    assert!(shown.contains("no table or view `nope`"), "{shown}");
     let history = std::fs::read_to_string(d.join(".taskq_history")).unwrap();
     assert!(history.contains("SELECT count(*) AS n"), "{history}");
     assert!(history.contains("SELECT 1 AS one;"), "{history}");
@@ -1038,7 +1038,46 @@ fn schema_of_one_table_gives_each_columns_meaning() {
     );
     let o = taskq(dir.path(), &["schema", "mesages"]);
     assert!(
-        text(&o.stderr).contains("no table `mesages`"),
+        text(&o.stderr).contains("no table or view `mesages`"),
+        "{}",
+        text(&o.stderr)
+    );
+    let view = ok(&taskq(dir.path(), &["schema", "comparisons"]));
+    assert!(view.starts_with("comparisons (view): "), "{view}");
+    assert!(
+        view.lines()
+            .any(|l| l.split_whitespace().take(2).eq(["outcome", "float64"])),
+        "{view}"
+    );
+}
+
+#[test]
+fn functions_lists_taskqs_own_and_shows_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = ok(&taskq(dir.path(), &["functions"]));
+    let names: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for name in [
+        "bradley_terry",
+        "krippendorff_alpha",
+        "mean_ci",
+        "psi",
+        "wilson_lower",
+    ] {
+        assert!(names.contains(&name), "{list}");
+    }
+    let one = ok(&taskq(dir.path(), &["functions", "bradley_terry"]));
+    assert!(
+        one.starts_with("bradley_terry(unit, model_a, model_b, outcome [, rounds"),
+        "{one}"
+    );
+    assert!(one.contains("\n  anchor_model  "), "{one}");
+    let o = taskq(dir.path(), &["functions", "bradley_tery"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("no function `bradley_tery`; taskq's are: bradley_terry,"),
         "{}",
         text(&o.stderr)
     );

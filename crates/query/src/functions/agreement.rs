@@ -126,7 +126,7 @@ pub(crate) fn krippendorff_alpha() -> AggregateUDF {
                           or more values) and values (in those units). Alpha is null when there is \
                           no unit with two values or no variation at all.",
             example: "SELECT key, round(a.alpha, 4) AS alpha, round(a.lower, 4) AS lower, \
-                      round(a.upper, 4) AS upper, a.units\n\
+                      round(a.upper, 4) AS upper, a.units AS units\n\
                       FROM (SELECT key, krippendorff_alpha(prompt_hash, contributor_id, value, 'ordinal', 200) AS a\n      \
                       FROM message_scores WHERE key = 'truthfulness' GROUP BY key)",
         },
@@ -160,7 +160,7 @@ pub(crate) fn fleiss_kappa() -> AggregateUDF {
                           number), with a percentile bootstrap interval over units. Returns \
                           kappa, lower, upper, units and values; units with one value are left \
                           out.",
-            example: "SELECT round(k.kappa, 4) AS kappa, k.units, k.values\n\
+            example: "SELECT round(k.kappa, 4) AS kappa, k.units AS units, k.values AS values\n\
                       FROM (SELECT fleiss_kappa(unit, value, 0) AS k\n      \
                       FROM (VALUES ('u1', 'a'), ('u1', 'a'), ('u2', 'a'), ('u2', 'b'), ('u3', 'b'), ('u3', 'b')) AS t(unit, value))",
         },

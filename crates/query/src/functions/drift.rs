@@ -77,7 +77,7 @@ pub(crate) fn chi2_test() -> AggregateUDF {
                           and categories no slice has, and applies Yates' correction at one degree \
                           of freedom (scipy.stats.chi2_contingency). Returns statistic, dof and \
                           p_value; null with fewer than two slices or categories.",
-            example: "SELECT round(t.statistic, 6) AS statistic, t.dof, round(t.p_value, 6) AS p_value\n\
+            example: "SELECT round(t.statistic, 6) AS statistic, t.dof AS dof, round(t.p_value, 6) AS p_value\n\
                       FROM (SELECT chi2_test(s, c) AS t\n      \
                       FROM (SELECT 'x' AS s, 'a' AS c FROM range(10) UNION ALL SELECT 'x', 'b' FROM range(10)\n            \
                       UNION ALL SELECT 'x', 'c' FROM range(20) UNION ALL SELECT 'y', 'a' FROM range(20)\n            \

@@ -39,7 +39,7 @@ pub(crate) fn mean_ci() -> AggregateUDF {
             description: "The mean and its t-interval, x̄ ± t(1 − α/2, n − 1)·s/√n with the sample \
                           standard deviation s (n − 1), as scipy.stats.t.interval with sem. \
                           Returns mean, lower, upper and n; the interval is null below two values.",
-            example: "SELECT model, m.n, round(m.mean, 3) AS mean, round(m.lower, 3) AS lower, round(m.upper, 3) AS upper\n\
+            example: "SELECT model, m.n AS n, round(m.mean, 3) AS mean, round(m.lower, 3) AS lower, round(m.upper, 3) AS upper\n\
                       FROM (SELECT model, mean_ci(value_num) AS m FROM message_scores\n      \
                       WHERE key = 'truthfulness' GROUP BY model)\n\
                       ORDER BY model",

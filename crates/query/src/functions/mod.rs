@@ -59,6 +59,19 @@ pub struct Function {
     pub example: String,
 }
 
+impl Function {
+    /// What it computes, in a few words: the description up to its first break.
+    pub fn summary(&self) -> &str {
+        let d = self.description.as_str();
+        let end = [", ", ": ", ". ", "; "]
+            .iter()
+            .filter_map(|b| d.find(b))
+            .min()
+            .unwrap_or(d.len());
+        d[..end].trim_end_matches('.')
+    }
+}
+
 /// taskq's own functions, in the order they are listed.
 pub fn functions() -> Vec<Function> {
     let from = |name: &str, kind, doc: Option<&datafusion::logical_expr::Documentation>| {

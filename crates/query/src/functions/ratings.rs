@@ -91,11 +91,11 @@ pub(crate) fn bradley_terry() -> AggregateUDF {
                           compared), rating is null and note says why. Rows with a null model or \
                           outcome are skipped. Expand with unnest: \
                           `SELECT unnest(r) FROM (SELECT unnest(bradley_terry(...)) AS r FROM ...)`.",
-            example: "SELECT r.model, round(r.rating) AS rating, round(r.lower) AS lower, \
-                      round(r.upper) AS upper, r.rank, r.battles\n\
+            example: "SELECT r.model AS model, round(r.rating) AS rating, round(r.lower) AS lower, \
+                      round(r.upper) AS upper, r.rank AS rank, r.battles AS battles, r.note AS note\n\
                       FROM (SELECT unnest(bradley_terry(comparison_unit, model_a, model_b, outcome, 200)) AS r\n      \
                       FROM comparisons WHERE source = 'selected_model_id')\n\
-                      ORDER BY r.rank, r.model",
+                      ORDER BY rank, model",
         },
         compute_plain,
     )
@@ -125,11 +125,11 @@ pub(crate) fn bradley_terry_length() -> AggregateUDF {
                           ratings and coefficient). The ratings say how models compare at equal \
                           length; length_coefficient is the covariate's weight (above 0: longer \
                           answers win more). Same fields as bradley_terry.",
-            example: "SELECT r.model, round(r.rating) AS rating, round(r.length_coefficient, 3) AS length_coefficient\n\
+            example: "SELECT r.model AS model, round(r.rating) AS rating, round(r.length_coefficient, 3) AS length_coefficient\n\
                       FROM (SELECT unnest(bradley_terry_length(comparison_unit, model_a, model_b, outcome, \
                       text_length_a, text_length_b, 0)) AS r\n      \
                       FROM comparisons WHERE source = 'selected_model_id')\n\
-                      ORDER BY r.rating DESC",
+                      ORDER BY rating DESC",
         },
         compute_length,
     )
