@@ -3,7 +3,10 @@
 //! The same options always give the same bytes. Distributions are skewed as labelling data is:
 //! a few big projects and many small ones, models of different quality (so preference win rates
 //! and mean scores differ by model), mostly-completed tasks with some pending, canceled, errored
-//! and sensitive-content-reported ones, and every annotation type at every scope.
+//! and sensitive-content-reported ones, and every annotation type at every scope. A tenth of
+//! the completed tasks are items labelled by three contributors: the same prompts and answers
+//! in three tasks, each label of a later rater kept with its project's agreement chance (0.95,
+//! 0.8 or 0.6), else moved to a neighbouring value.
 //!
 //! ```
 //! let mut out = Vec::new();

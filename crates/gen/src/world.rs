@@ -24,7 +24,14 @@ struct Project {
     batches: Vec<(String, String)>,
     /// Model pool this project compares.
     models: Vec<usize>,
+    /// The chance that a second rater of an item gives each of its labels as the first did:
+    /// one of [`AGREEMENT`], by project.
+    agreement: f64,
 }
+
+/// The projects' rater agreement levels, in turn: each label of a multi-rated item is kept with
+/// this chance, else moved to a neighbouring value.
+pub(crate) const AGREEMENT: [f64; 3] = [0.95, 0.8, 0.6];
 
 pub(crate) struct World {
     projects: Vec<Project>,
@@ -145,16 +152,67 @@ impl World {
                 let all: Vec<usize> = (0..models.len()).collect();
                 let pool_size = 2 + rng.below(3);
                 let pool = distinct(&mut rng, &all, pool_size);
+                let agreement = AGREEMENT[projects.len() % AGREEMENT.len()];
                 projects.push(Project {
                     id,
                     name,
                     created_at: timestamp(created, 0),
                     batches,
                     models: pool,
+                    agreement,
                 });
             }
         }
         World { projects, models }
+    }
+
+    /// Whether a task is an item several raters label: some of the completed tasks whose
+    /// threads all say who submitted them.
+    pub(crate) fn is_item(&self, rng: &mut Rng, task: &Value) -> bool {
+        let threads = match task.get("threads") {
+            Some(Value::Array(t)) if !t.is_empty() => t,
+            _ => return false,
+        };
+        threads.iter().all(|t| t.get("submissions").is_some()) && rng.chance(ITEM_SHARE)
+    }
+
+    /// Another rater's copy of an item: the same prompts and answers, a new task id `i`, a new
+    /// contributor, and each label kept with the project's agreement chance, else moved to a
+    /// neighbouring value (a preference to another answer).
+    pub(crate) fn relabel(&self, rng: &mut Rng, item: &Value, i: usize, rater: usize) -> Value {
+        let project_id = item["project"]
+            .as_str()
+            .or_else(|| item["project"]["id"].as_str())
+            .unwrap_or_default();
+        let agreement = self
+            .projects
+            .iter()
+            .find(|p| p.id == project_id)
+            .map_or(AGREEMENT[0], |p| p.agreement);
+        let mut task = item.clone();
+        task["task_id"] = json!(format!("{:08x}{}", i, &hex_id(rng, "")[..16]));
+        if let Some(Value::Array(threads)) = task.get_mut("threads") {
+            for thread in threads {
+                // Rater r of an item is a contributor r·131 places after the first (of 400).
+                if let Some(Value::Array(subs)) = thread.get_mut("submissions") {
+                    for s in subs {
+                        let first = s["contributor_id"]
+                            .as_str()
+                            .and_then(|c| c.strip_prefix("contrib_"))
+                            .and_then(|n| usize::from_str_radix(n, 16).ok())
+                            .unwrap_or_default();
+                        s["contributor_id"] = json!(format!(
+                            "contrib_{:04x}",
+                            (first + 131 * rater) % CONTRIBUTORS
+                        ));
+                    }
+                }
+                relabel_all(rng, thread, agreement);
+            }
+        }
+        strip_ids(&mut task);
+        assign_ids(&mut task, rng);
+        task
     }
 
     pub(crate) fn task(&self, rng: &mut Rng, i: usize) -> Value {
@@ -289,7 +347,7 @@ impl World {
         let mut thread = json!({"id": format!("thread_{ti}"), "turns": turns, "annotations": anns});
         if rng.chance(0.7) {
             let submitted = work.0 + rng.below((work.1 - work.0) as usize) as i64;
-            thread["submissions"] = json!([{"submitted_at": timestamp(submitted, 0), "contributor_id": format!("contrib_{:04x}", rng.below(400))}]);
+            thread["submissions"] = json!([{"submitted_at": timestamp(submitted, 0), "contributor_id": contributor(rng)}]);
         }
         thread
     }
@@ -486,6 +544,127 @@ impl World {
             }]);
         }
         msg
+    }
+}
+
+/// The share of completed tasks with submissions that are items for several raters.
+const ITEM_SHARE: f64 = 0.1;
+
+/// How many contributors label the generated projects.
+const CONTRIBUTORS: usize = 400;
+
+fn contributor(rng: &mut Rng) -> String {
+    format!("contrib_{:04x}", rng.below(CONTRIBUTORS))
+}
+
+/// Moves each rating of a thread with chance 1 − `agreement`: an integer on a scale to a
+/// neighbouring value, a category to another of its options, a boolean to the other, a turn's
+/// selected answer to another of its assistants (its ranking and groups follow).
+fn relabel_all(rng: &mut Rng, v: &mut Value, agreement: f64) {
+    let Value::Object(o) = v else {
+        if let Value::Array(a) = v {
+            a.iter_mut().for_each(|c| relabel_all(rng, c, agreement));
+        }
+        return;
+    };
+    let slots: Vec<String> = o
+        .get("messages")
+        .and_then(Value::as_array)
+        .map(|m| {
+            m.iter()
+                .filter(|m| m["role"] == "assistant")
+                .filter_map(|m| m["source_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(Value::Array(anns)) = o.get_mut("annotations") {
+        let mut selected = None;
+        for a in anns.iter_mut() {
+            if rng.unit() < agreement {
+                continue;
+            }
+            let key = a["key"].as_str().unwrap_or_default().to_owned();
+            match (&a["value"], a.get("possible_values")) {
+                (Value::String(s), _) if key == "selected_model_id" && slots.len() >= 2 => {
+                    let others: Vec<&String> = slots.iter().filter(|x| *x != s).collect();
+                    let new = (*rng.pick(&others)).clone();
+                    a["value"] = json!(new);
+                    selected = Some(new);
+                }
+                (Value::Number(n), Some(Value::Array(options))) => {
+                    let (n, top) = (n.as_i64().unwrap_or(1), options.len() as i64);
+                    let step = if n <= 1 {
+                        1
+                    } else if n >= top || rng.chance(0.5) {
+                        -1
+                    } else {
+                        1
+                    };
+                    a["value"] = json!(n + step);
+                }
+                (Value::Number(n), None) if key == "likert_value" => {
+                    let n = n.as_i64().unwrap_or(1);
+                    a["value"] = json!(if n <= 1 { 2 } else { n - 1 });
+                }
+                (Value::Bool(b), _) => a["value"] = json!(!b),
+                (Value::String(s), Some(Value::Array(options))) => {
+                    let others: Vec<&Value> =
+                        options.iter().filter(|o| o.as_str() != Some(s)).collect();
+                    if !others.is_empty() {
+                        a["value"] = (*rng.pick(&others)).clone();
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The ranking and the groups put the newly selected answer first.
+        if let Some(first) = selected {
+            for a in anns.iter_mut() {
+                match a["key"].as_str() {
+                    Some("preference_ranking") => {
+                        if let Value::Array(items) = &mut a["value"] {
+                            items.retain(|x| x.as_str() != Some(&first));
+                            items.insert(0, json!(first));
+                        }
+                    }
+                    Some("preference_groups") => {
+                        if let Value::Array(groups) = &mut a["value"] {
+                            for g in groups.iter_mut() {
+                                if let Value::Array(items) = g {
+                                    items.retain(|x| x.as_str() != Some(&first));
+                                }
+                            }
+                            groups.retain(|g| g.as_array().is_some_and(|g| !g.is_empty()));
+                            groups.insert(0, json!([first]));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for (k, c) in o.iter_mut() {
+        if k != "annotations" {
+            relabel_all(rng, c, agreement);
+        }
+    }
+}
+
+/// Removes the annotation ids [`assign_ids`] gave, so that a copy gets its own.
+fn strip_ids(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Array(anns)) = o.get_mut("annotations") {
+                for a in anns.iter_mut().filter_map(Value::as_object_mut) {
+                    if a.contains_key("type") {
+                        a.remove("id");
+                    }
+                }
+            }
+            o.values_mut().for_each(strip_ids);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_ids),
+        _ => {}
     }
 }
 

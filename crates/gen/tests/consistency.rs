@@ -148,3 +148,78 @@ fn model_parameters_vary_within_a_model() {
         );
     }
 }
+
+/// The assistant answers of a task: what makes two tasks the same item.
+fn answers(task: &Value) -> String {
+    let mut texts = Vec::new();
+    for thread in array(task, "threads") {
+        for turn in array(thread, "turns") {
+            for m in array(turn, "messages") {
+                texts.push(m["content"]["text"].as_str().unwrap_or_default());
+            }
+        }
+    }
+    texts.join("\u{1}")
+}
+
+#[test]
+fn items_go_to_three_contributors_who_agree_at_their_projects_level() {
+    for seed in [7, 42] {
+        let mut items: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+        for t in tasks(seed)
+            .iter()
+            .filter(|t| !array(t, "threads").is_empty())
+        {
+            items.entry(answers(t)).or_default().push(t);
+        }
+        // Per project: labels compared between an item's first rater and a later one, and
+        // how many were the same.
+        let mut kept: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let mut multi = 0;
+        for copies in items.values().filter(|c| c.len() > 1) {
+            multi += 1;
+            assert_eq!(copies.len(), 3, "seed {seed}: an item has three raters");
+            for k in 0..array(copies[0], "threads").len() {
+                let who: BTreeSet<String> = copies
+                    .iter()
+                    .flat_map(|t| array(&array(t, "threads")[k], "submissions"))
+                    .map(|s| s["contributor_id"].to_string())
+                    .collect();
+                assert_eq!(who.len(), 3, "seed {seed}: thread {k} of an item: {who:?}");
+            }
+            let labels = |t: &Value| {
+                let mut out = Vec::new();
+                annotations(t, &mut out);
+                out.into_iter()
+                    .filter(|a| a["value"].is_number() || a["key"] == "selected_model_id")
+                    .map(|a| a["value"].clone())
+                    .collect::<Vec<_>>()
+            };
+            let first = labels(copies[0]);
+            let project = copies[0]["project"]
+                .as_str()
+                .or_else(|| copies[0]["project"]["id"].as_str())
+                .unwrap()
+                .to_owned();
+            for later in &copies[1..] {
+                let e = kept.entry(project.clone()).or_default();
+                for (a, b) in first.iter().zip(labels(later)) {
+                    e.0 += 1;
+                    e.1 += usize::from(*a == b);
+                }
+            }
+        }
+        assert!(multi > 50, "seed {seed}: {multi} multi-rated items");
+        let levels = [0.95, 0.8, 0.6];
+        let mut seen = BTreeSet::new();
+        for (project, (n, same)) in kept.iter().filter(|(_, (n, _))| *n >= 200) {
+            let rate = *same as f64 / *n as f64;
+            let level = levels
+                .iter()
+                .position(|l| (rate - l).abs() < 0.06)
+                .unwrap_or_else(|| panic!("seed {seed}: {project} agrees at {rate:.3} ({n})"));
+            seen.insert(level);
+        }
+        assert!(seen.len() >= 2, "seed {seed}: levels seen {seen:?}");
+    }
+}

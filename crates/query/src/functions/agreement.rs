@@ -126,9 +126,11 @@ pub(crate) fn krippendorff_alpha() -> AggregateUDF {
                           or more values) and values (in those units). Alpha is null when there is \
                           no unit with two values or no variation at all.",
             example: "SELECT key, round(a.alpha, 4) AS alpha, round(a.lower, 4) AS lower, \
-                      round(a.upper, 4) AS upper, a.units AS units\n\
-                      FROM (SELECT key, krippendorff_alpha(prompt_hash, contributor_id, value, 'ordinal', 200) AS a\n      \
-                      FROM message_scores WHERE key = 'truthfulness' GROUP BY key)",
+                      round(a.upper, 4) AS upper, a.units AS units, a.values AS values\n\
+                      FROM (SELECT key, krippendorff_alpha(concat(prompt_hash, '/', source_id), \
+                      contributor_id, value, 'ordinal', 200) AS a\n      \
+                      FROM message_scores WHERE scope = 'message' GROUP BY key)\n\
+                      ORDER BY key",
         },
         |columns, constants| {
             let level = Level::from_name(text(&constants[0]).unwrap_or("nominal"))
@@ -160,9 +162,10 @@ pub(crate) fn fleiss_kappa() -> AggregateUDF {
                           number), with a percentile bootstrap interval over units. Returns \
                           kappa, lower, upper, units and values; units with one value are left \
                           out.",
-            example: "SELECT round(k.kappa, 4) AS kappa, k.units AS units, k.values AS values\n\
-                      FROM (SELECT fleiss_kappa(unit, value, 0) AS k\n      \
-                      FROM (VALUES ('u1', 'a'), ('u1', 'a'), ('u2', 'a'), ('u2', 'b'), ('u3', 'b'), ('u3', 'b')) AS t(unit, value))",
+            example: "SELECT round(k.kappa, 4) AS kappa, round(k.lower, 4) AS lower, \
+                      round(k.upper, 4) AS upper, k.units AS units, k.values AS values\n\
+                      FROM (SELECT fleiss_kappa(concat(prompt_hash, '/', source_id), value, 200) AS k\n      \
+                      FROM message_scores WHERE key = 'truthfulness')",
         },
         |columns, constants| {
             let r = ratings(&columns[0], None, &columns[1]);
@@ -187,8 +190,9 @@ pub(crate) fn percent_agreement() -> AggregateUDF {
             description: "The share of agreeing pairs of values within a unit, Σ n_c(n_c − 1) / \
                           (m(m − 1)), averaged over units with two or more values, each unit \
                           weighted equally (Fleiss' P̄). Null when no unit has two values.",
-            example: "SELECT round(percent_agreement(unit, value), 4) AS agreement\n\
-                      FROM (VALUES ('u1', 'a'), ('u1', 'a'), ('u2', 'a'), ('u2', 'b'), ('u2', 'b')) AS t(unit, value)",
+            example: "SELECT key, round(percent_agreement(concat(prompt_hash, '/', source_id), value), 4) \
+                      AS agreement\n\
+                      FROM message_scores WHERE scope = 'message' GROUP BY key ORDER BY key",
         },
         |columns, _| {
             let p = ratings(&columns[0], None, &columns[1]).percent_agreement();
