@@ -1144,6 +1144,38 @@ fn gen_is_deterministic_and_made_the_embedded_sample() {
     assert_eq!(text(&g).lines().count(), 5);
 }
 
+/// Every evaluation function against scipy, statsmodels, scikit-learn, krippendorff and choix,
+/// on a generated corpus (tests/interop/check_analytics.py states the tolerances).
+#[test]
+fn analytics_match_the_python_reference_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&taskq(
+        d,
+        &["gen", "--tasks", "3000", "--seed", "11", "--out", "c.jsonl"],
+    ));
+    ok(&taskq(d, &["ingest", "c.jsonl"]));
+    let o = Command::new("python3")
+        .arg(repo().join("tests/interop/check_analytics.py"))
+        .arg(env!("CARGO_BIN_EXE_taskq"))
+        .arg(d.join("taskq-data"))
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "python analytics check failed (pip install numpy scipy statsmodels scikit-learn \
+         krippendorff choix):\n{}\n{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).contains("analytics ok"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
 #[test]
 fn interop_python_deltalake_pyarrow_duckdb_read_what_taskq_reports() {
     let dir = tempfile::tempdir().unwrap();
