@@ -1,7 +1,8 @@
 """Cross-checks .slt answers with DuckDB: runs every query of the given .slt files on DuckDB's own
 flattening of an input (benches/duckdb_flatten.py) and says, per query, whether DuckDB's rows are
 the file's. Numbers are compared rounded to 4 decimals; a query DuckDB cannot run (a taskq-only
-table such as annotation_values) is reported, not failed. Exits 1 if any answer differs.
+table such as annotation_values) is reported, not failed. A `named NAME` record runs
+queries/NAME.sql. Exits 1 if any answer differs.
 
 usage: python3 benches/duckdb_check_slt.py INPUT.jsonl FILE.slt...
 """
@@ -14,6 +15,7 @@ import tempfile
 import duckdb
 
 TABLES = ["tasks", "threads", "turns", "messages", "annotations"]
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def cell(v):
@@ -43,12 +45,17 @@ def queries(path):
         if not lines[i].startswith("query "):
             i += 1
             continue
-        start, rowsort = i + 1, "rowsort" in lines[i]
+        words = lines[i].split()
+        start, rowsort = i + 1, "rowsort" in words
         i += 1
         sql = []
         while lines[i] != "----":
             sql.append(lines[i])
             i += 1
+        if "named" in words:
+            # `named NAME`: the file of queries/ (parameters cannot be bound here).
+            name = words[words.index("named") + 1]
+            sql = [open(os.path.join(REPO, "queries", name + ".sql"), encoding="utf-8").read()]
         i += 1
         expected = []
         while i < len(lines) and lines[i].strip():

@@ -1,3 +1,4 @@
+-- name: completed_per_day
 -- Tasks completed per day (UTC) per project, with the median hours from creation to completion.
 SELECT project_id,
        CAST(completed_at AS DATE) AS day,

@@ -1,3 +1,4 @@
+-- name: label_distribution
 -- Label distribution: how often each value was given for each annotation key.
 SELECT key, value, count(*) AS n
 FROM annotations

@@ -1,3 +1,4 @@
+-- name: mean_score_by_key_model
 -- Mean numeric score per annotation key and model, with how many scores each mean is over.
 SELECT key, model, count(*) AS n, round(avg(value_num), 4) AS mean_score
 FROM annotations

@@ -1,3 +1,4 @@
+-- name: win_rate_by_model
 -- Win rate per model, head to head. A turn-level selected_model_id says the selected
 -- assistant beat every other assistant in its turn: each (winner, loser) pair is one
 -- comparison for both models. Pairs of one model with itself are excluded (they say

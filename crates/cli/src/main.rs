@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use taskq_ingest::{IngestOptions, Input};
-use taskq_query::{Format, Output, QueryError, Session, TableOptions};
+use taskq_query::{Format, Output, Params, QueryError, Session, TableOptions};
 
 // Flatten threads allocate what the writer frees. Under that pattern jemalloc measured faster
 // than glibc malloc and mimalloc, and with a lower peak than glibc on a 4 GB input. It serves
@@ -68,17 +68,28 @@ enum Command {
         /// Read the SQL from this file (such as one of queries/*.sql), or `-` for standard input
         #[arg(long, short, value_name = "FILE")]
         file: Option<PathBuf>,
-        /// The output format [default: from the --output file's extension (.csv, .json,
-        /// .ndjson or .jsonl, .parquet), else table]
-        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
-        format: Option<String>,
-        /// Write to this file instead of standard output
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// Table format: rows shown at most, the first and the last half, with the total
-        /// below; 0 shows every row
-        #[arg(long, default_value_t = TableOptions::default().max_rows, value_name = "N")]
-        max_rows: usize,
+        #[command(flatten)]
+        output: OutputArgs,
+        #[command(flatten)]
+        dataset: DatasetArg,
+    },
+    /// Run one of the named queries compiled into taskq (label distributions, leaderboards,
+    /// agreement, drift, ...): `taskq query --list` shows them with their parameters.
+    Query {
+        /// The query's name [default: list them]
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+        /// List the named queries with their parameters and defaults
+        #[arg(long, conflicts_with = "name")]
+        list: bool,
+        /// A parameter's value, `NAME=VALUE` (repeat for more); the others take their defaults
+        #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = param)]
+        params: Vec<(String, String)>,
+        /// Print the query's SQL instead of running it
+        #[arg(long, conflicts_with = "list")]
+        show: bool,
+        #[command(flatten)]
+        output: OutputArgs,
         #[command(flatten)]
         dataset: DatasetArg,
     },
@@ -134,6 +145,81 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+/// Where and how a query's rows are written.
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// The output format [default: from the --output file's extension (.csv, .json,
+    /// .ndjson or .jsonl, .parquet), else table]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Format::names()))]
+    format: Option<String>,
+    /// Write to this file instead of standard output
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Table format: rows shown at most, the first and the last half, with the total
+    /// below; 0 shows every row
+    #[arg(long, default_value_t = TableOptions::default().max_rows, value_name = "N")]
+    max_rows: usize,
+}
+
+impl OutputArgs {
+    fn output(&self) -> Result<Output> {
+        let format = match (&self.format, &self.output) {
+            (Some(name), _) => Format::from_name(name).context("unknown format")?,
+            (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Table),
+            (None, None) => Format::Table,
+        };
+        // On a terminal, a table's cells are cut to fit its width.
+        let to_terminal =
+            self.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        if to_terminal && format == Format::Parquet {
+            bail!("Parquet is binary: name a file with --output, or redirect standard output");
+        }
+        let table = TableOptions {
+            max_rows: self.max_rows,
+            max_width: to_terminal
+                .then(|| console::Term::stdout().size_checked())
+                .flatten()
+                .map(|(_, columns)| usize::from(columns)),
+        };
+        Ok(Output { format, table })
+    }
+
+    /// Runs `sql` with its parameters and writes its rows as they come. A query that fails
+    /// part way leaves no half file.
+    async fn write(
+        &self,
+        session: &Session,
+        sql: &str,
+        params: &Params,
+        output: &Output,
+    ) -> Result<()> {
+        match &self.output {
+            Some(path) => {
+                let f = std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("{}", path.display()))?,
+                );
+                if let Err(e) = session.sql_with_params_to(sql, params, output, f).await {
+                    let _ = std::fs::remove_file(path);
+                    return Err(e.into());
+                }
+            }
+            None => {
+                let out = std::io::BufWriter::new(std::io::stdout());
+                session.sql_with_params_to(sql, params, output, out).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `NAME=VALUE`.
+fn param(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
 }
 
 /// How a command that did not fail ended. `main` alone turns it into the exit code.
@@ -298,62 +384,54 @@ async fn run(cli: Cli) -> Result<Outcome> {
         Command::Sql {
             query,
             file,
-            format,
             output,
-            max_rows,
             dataset,
         } => {
-            let format = match (&format, &output) {
-                (Some(name), _) => Format::from_name(name).context("unknown format")?,
-                (None, Some(path)) => Format::from_path(path).unwrap_or(Format::Table),
-                (None, None) => Format::Table,
-            };
-            // On a terminal, a table's cells are cut to fit its width.
-            let to_terminal =
-                output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
-            if to_terminal && format == Format::Parquet {
-                bail!("Parquet is binary: name a file with --output, or redirect standard output");
-            }
-            let table = TableOptions {
-                max_rows,
-                max_width: to_terminal
-                    .then(|| console::Term::stdout().size_checked())
-                    .flatten()
-                    .map(|(_, columns)| usize::from(columns)),
-            };
-            let query = sql_text(query, file, output.is_some())?;
+            let out = output.output()?;
+            let query = sql_text(query, file, output.output.is_some())?;
             let ds = dataset::for_reading(dataset.dataset).await?;
             let session = Session::open(ds.dataset().clone());
             let Some(query) = query else {
                 let shell = shell::Shell {
                     session,
                     dataset: ds.dataset().clone(),
-                    output: Output { format, table },
+                    output: out,
                     history: std::env::var_os("HOME")
                         .map(|home| PathBuf::from(home).join(".taskq_history")),
                 };
                 shell.run().await?;
                 return Ok(Outcome::Done);
             };
-            match output {
-                Some(path) => {
-                    let f = std::io::BufWriter::new(
-                        std::fs::File::create(&path)
-                            .with_context(|| format!("{}", path.display()))?,
-                    );
-                    // Rows go out as they come: a query that fails part way leaves no half file.
-                    if let Err(e) = session.sql_to(&query, &Output { format, table }, f).await {
-                        let _ = std::fs::remove_file(&path);
-                        return Err(e.into());
-                    }
-                }
-                None => {
-                    let out = std::io::BufWriter::new(std::io::stdout());
-                    session
-                        .sql_to(&query, &Output { format, table }, out)
-                        .await?;
-                }
+            output
+                .write(&session, &query, &Params::none(), &out)
+                .await?;
+            Ok(Outcome::Done)
+        }
+        Command::Query {
+            name,
+            list,
+            params,
+            show,
+            output,
+            dataset,
+        } => {
+            let Some(name) = name.filter(|_| !list) else {
+                report::named_queries(
+                    &taskq_query::named_queries(),
+                    &mut std::io::stdout().lock(),
+                )?;
+                return Ok(Outcome::Done);
+            };
+            let query = taskq_query::named_query(&name)?;
+            let values = query.bind(&params)?;
+            if show {
+                print!("{}", query.sql);
+                return Ok(Outcome::Done);
             }
+            let out = output.output()?;
+            let ds = dataset::for_reading(dataset.dataset).await?;
+            let session = Session::open(ds.dataset().clone());
+            output.write(&session, query.sql, &values, &out).await?;
             Ok(Outcome::Done)
         }
         Command::Tables { format, dataset } => {

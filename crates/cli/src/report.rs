@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use taskq_core::Table;
 use taskq_ingest::IngestReport;
-use taskq_query::{Format, Function, QueryResult};
+use taskq_query::{Format, Function, NamedQuery, QueryResult};
 
 pub(crate) fn ingest(r: &IngestReport, root: &Path, out: &mut impl Write) -> Result<()> {
     writeln!(out, "ingested into {} (run {})", root.display(), r.run_id)?;
@@ -209,5 +209,27 @@ pub(crate) fn function(f: &Function, out: &mut impl Write) -> Result<()> {
         writeln!(out, "  {name:<width$}  {meaning}")?;
     }
     writeln!(out, "\nExample:\n\n{}", f.example)?;
+    Ok(())
+}
+
+/// The named queries: each one's name and description, and its parameters with their defaults.
+pub(crate) fn named_queries(all: &[NamedQuery], out: &mut impl Write) -> Result<()> {
+    for q in all {
+        writeln!(out, "{}\n  {}", q.name, q.description)?;
+        for p in &q.params {
+            writeln!(
+                out,
+                "  --param {}=…  ({}, default {}) {}",
+                p.name,
+                p.ty.name(),
+                p.default,
+                p.doc
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "\nRun one with `taskq query NAME [--param NAME=VALUE ...]`; `--show` prints its SQL."
+    )?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use taskq_store::Dataset;
 use crate::QueryError;
 use crate::catalog;
 use crate::format::{self, Output, ResultWriter};
+use crate::named::Params;
 
 /// A DataFusion session over one dataset.
 #[derive(Clone)]
@@ -63,7 +64,17 @@ impl Session {
     /// The ones before it may only change the session (`SET datafusion.…`, `CREATE VIEW`):
     /// a query there is refused rather than run for rows nobody sees.
     pub async fn sql(&self, sql: &str) -> Result<QueryResult, QueryError> {
-        let df = self.last_statement(sql).await?;
+        self.sql_with_params(sql, &Params::none()).await
+    }
+
+    /// [`Session::sql`] with values for the query's parameters (`$name`), as
+    /// [`crate::NamedQuery::bind`] gives them.
+    pub async fn sql_with_params(
+        &self,
+        sql: &str,
+        params: &Params,
+    ) -> Result<QueryResult, QueryError> {
+        let df = self.bound(sql, params).await?;
         let schema = SchemaRef::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
         Ok(QueryResult { schema, batches })
@@ -79,7 +90,20 @@ impl Session {
         output: &Output,
         out: W,
     ) -> Result<(), QueryError> {
-        let df = self.last_statement(sql).await?;
+        self.sql_with_params_to(sql, &Params::none(), output, out)
+            .await
+    }
+
+    /// [`Session::sql_to`] with values for the query's parameters (`$name`), as
+    /// [`crate::NamedQuery::bind`] gives them.
+    pub async fn sql_with_params_to<W: std::io::Write + Send>(
+        &self,
+        sql: &str,
+        params: &Params,
+        output: &Output,
+        out: W,
+    ) -> Result<(), QueryError> {
+        let df = self.bound(sql, params).await?;
         let schema = SchemaRef::new(df.schema().as_arrow().clone());
         let mut batches = df.execute_stream().await?;
         let mut w = ResultWriter::new(&schema, output, out)?;
@@ -87,6 +111,30 @@ impl Session {
             w.write(&batch?)?;
         }
         w.finish()
+    }
+
+    /// Plans `sql` as [`Session::last_statement`] does, with `params` bound; a parameter
+    /// with no value is an error that says how to give one.
+    async fn bound(&self, sql: &str, params: &Params) -> Result<DataFrame, QueryError> {
+        let df = self.last_statement(sql).await?;
+        let mut unbound: Vec<String> = df
+            .logical_plan()
+            .get_parameter_names()?
+            .into_iter()
+            .filter(|n| !params.0.iter().any(|(p, _)| n.strip_prefix('$') == Some(p)))
+            .collect();
+        if !unbound.is_empty() {
+            unbound.sort();
+            return Err(QueryError::Statement(format!(
+                "the SQL has parameters with no value: {}; a named query takes them as \
+                 `taskq query NAME --param NAME=VALUE`",
+                unbound.join(", ")
+            )));
+        }
+        if params.0.is_empty() {
+            return Ok(df);
+        }
+        Ok(df.with_param_values(params.0.clone())?)
     }
 
     /// Runs every statement of `sql` but the last, and plans the last.

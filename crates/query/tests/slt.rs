@@ -28,6 +28,9 @@ enum Record {
         header: String,
         sql: String,
         rowsort: bool,
+        /// `named NAME [PARAM=VALUE ...]` in the header: the named query, run as `taskq query`
+        /// runs it, in place of SQL.
+        named: Option<(String, Vec<(String, String)>)>,
         expected: Vec<String>,
     },
     Statement {
@@ -57,10 +60,20 @@ fn parse(text: &str) -> Vec<Record> {
                     expected.push(l.trim_end().to_owned());
                 }
             }
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let named = words.iter().position(|w| *w == "named").map(|i| {
+                let params = words[i + 2..]
+                    .iter()
+                    .filter_map(|w| w.split_once('='))
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                (words[i + 1].to_owned(), params)
+            });
             out.push(Record::Query {
                 header: line.to_owned(),
                 sql,
-                rowsort: rest.split_whitespace().any(|w| w == "rowsort"),
+                rowsort: words.contains(&"rowsort"),
+                named,
                 expected,
             });
         } else if let Some(rest) = line.strip_prefix("statement ") {
@@ -78,8 +91,22 @@ fn parse(text: &str) -> Vec<Record> {
     out
 }
 
-async fn rows(session: &Session, sql: &str) -> Result<Vec<String>, String> {
-    let result = session.sql(sql).await.map_err(|e| e.to_string())?;
+async fn rows(
+    session: &Session,
+    sql: &str,
+    named: Option<&(String, Vec<(String, String)>)>,
+) -> Result<Vec<String>, String> {
+    let result = match named {
+        None => session.sql(sql).await,
+        Some((name, params)) => match taskq_query::named_query(name) {
+            Ok(q) => match q.bind(params) {
+                Ok(values) => session.sql_with_params(q.sql, &values).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
+    }
+    .map_err(|e| e.to_string())?;
     let options = FormatOptions::default().with_null("NULL");
     let mut rows = Vec::new();
     for batch in &result.batches {
@@ -118,9 +145,10 @@ async fn run_file(session: &Session, file: &Path, update: bool) -> Vec<String> {
                 header,
                 sql,
                 rowsort,
+                named,
                 expected,
             } => {
-                let mut got = rows(session, &sql)
+                let mut got = rows(session, &sql, named.as_ref())
                     .await
                     .unwrap_or_else(|e| vec![format!("error: {e}")]);
                 if rowsort {
@@ -133,7 +161,12 @@ async fn run_file(session: &Session, file: &Path, update: bool) -> Vec<String> {
                         got.join("\n")
                     ));
                 }
-                rewritten.push(format!("{header}\n{sql}\n----\n{}", got.join("\n")));
+                let sql = if sql.is_empty() {
+                    String::new()
+                } else {
+                    format!("{sql}\n")
+                };
+                rewritten.push(format!("{header}\n{sql}----\n{}", got.join("\n")));
                 rewritten.push(String::new());
             }
             Record::Statement { header, sql, error } => {
@@ -202,40 +235,25 @@ async fn fixtures() {
     run_folder("fixtures", repo().join("data/fixtures")).await;
 }
 
-/// The SQL of every `query` record of an .slt file.
-fn queries_of(slt: &Path) -> Vec<String> {
-    parse(&std::fs::read_to_string(slt).unwrap())
-        .into_iter()
-        .filter_map(|r| match r {
-            Record::Query { sql, .. } => Some(sql),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Every named query in queries/ is checked, verbatim, by an .slt file over the sample; and
-/// headline.slt holds named queries only, so its answers are the shipped queries' answers.
+/// Every named query is checked by a `named` record of an .slt file over the sample.
 #[test]
 fn every_named_query_is_checked() {
-    let sample = files_with_extension(&repo().join("tests/slt/sample"), "slt");
-    let checked: Vec<String> = sample.iter().flat_map(|f| queries_of(f)).collect();
-    let files = files_with_extension(&repo().join("queries"), "sql");
-    assert!(!files.is_empty(), "queries/ holds the named queries");
-    let named: Vec<String> = files
+    let checked: Vec<String> = files_with_extension(&repo().join("tests/slt/sample"), "slt")
         .iter()
-        .map(|f| std::fs::read_to_string(f).unwrap().trim().to_owned())
+        .flat_map(|f| parse(&std::fs::read_to_string(f).unwrap()))
+        .filter_map(|r| match r {
+            Record::Query {
+                named: Some((name, _)),
+                ..
+            } => Some(name),
+            _ => None,
+        })
         .collect();
-    for (f, sql) in files.iter().zip(&named) {
+    for q in taskq_query::named_queries() {
         assert!(
-            checked.contains(sql),
-            "{} is not checked verbatim by any .slt file in tests/slt/sample",
-            f.display()
-        );
-    }
-    for sql in queries_of(&repo().join("tests/slt/sample/headline.slt")) {
-        assert!(
-            named.contains(&sql),
-            "headline.slt holds a query that is not in queries/: {sql}"
+            checked.contains(&q.name),
+            "the named query {} is not checked by any `named` record in tests/slt/sample",
+            q.name
         );
     }
 }
@@ -276,6 +294,12 @@ fn the_runner_reads_what_it_writes() {
     assert_eq!(records.len(), 4, "comment, query, blank line, statement");
     assert!(
         matches!(&records[1], Record::Query { rowsort: true, expected, .. } if expected == &["a 1", "b 2"])
+    );
+    let named = parse("query T named leaderboard rounds=10 project=x\n----\na\n");
+    assert!(
+        matches!(&named[0], Record::Query { named: Some((n, p)), sql, .. }
+            if n == "leaderboard" && sql.is_empty()
+                && p == &[("rounds".to_owned(), "10".to_owned()), ("project".to_owned(), "x".to_owned())])
     );
     assert!(matches!(&records[3], Record::Statement { error: Some(e), .. } if e == "nope"));
 }
