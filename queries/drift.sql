@@ -14,31 +14,41 @@ WITH labels AS (
   WHERE a.value IS NOT NULL AND t.completed_at IS NOT NULL AND ($key = '' OR a.key = $key)
 ),
 keys AS (SELECT key FROM labels GROUP BY key HAVING count(DISTINCT value) <= 50),
-base AS (SELECT CASE WHEN $baseline = '' THEN min(slice) ELSE $baseline END AS slice FROM labels),
+-- The baseline is a one-row table joined where needed: written as a scalar subquery inside a
+-- join's OR, every label matched it on DataFusion 55.2 (tests/interop/check_analytics.py).
+base AS (SELECT CASE WHEN $baseline = '' THEN min(slice) ELSE $baseline END AS baseline FROM labels),
 counts AS (
   SELECT l.key, l.slice, l.value, count(*) AS n
   FROM labels l JOIN keys k ON k.key = l.key
   GROUP BY 1, 2, 3
 ),
-slices AS (SELECT DISTINCT key, slice FROM counts WHERE slice <> (SELECT slice FROM base)),
+slices AS (
+  SELECT DISTINCT c.key, c.slice, b.baseline
+  FROM counts c CROSS JOIN base b
+  WHERE c.slice <> b.baseline
+),
 bins AS (
-  SELECT s.key, s.slice, v.value
+  SELECT s.key, s.slice, s.baseline, v.value
   FROM slices s JOIN (SELECT DISTINCT key, value FROM counts) v ON v.key = s.key
 ),
 binned AS (
   SELECT b.key, b.slice, coalesce(x.n, 0) AS actual, coalesce(e.n, 0) AS expected
   FROM bins b
   LEFT JOIN counts x ON x.key = b.key AND x.slice = b.slice AND x.value = b.value
-  LEFT JOIN counts e ON e.key = b.key AND e.slice = (SELECT slice FROM base) AND e.value = b.value
+  LEFT JOIN counts e ON e.key = b.key AND e.slice = b.baseline AND e.value = b.value
+),
+sides AS (
+  SELECT s.key, s.slice, s.baseline, 'slice' AS side, l.value
+  FROM slices s JOIN labels l ON l.key = s.key AND l.slice = s.slice
+  UNION ALL
+  SELECT s.key, s.slice, s.baseline, 'baseline', l.value
+  FROM slices s JOIN labels l ON l.key = s.key AND l.slice = s.baseline
 ),
 tested AS (
-  SELECT s.key, s.slice, chi2_test(CASE WHEN l.slice = s.slice THEN 'slice' ELSE 'baseline' END, l.value) AS t
-  FROM slices s
-  JOIN labels l ON l.key = s.key AND (l.slice = s.slice OR l.slice = (SELECT slice FROM base))
-  GROUP BY s.key, s.slice
+  SELECT key, slice, baseline, chi2_test(side, value) AS t FROM sides GROUP BY key, slice, baseline
 )
 SELECT p.key,
-       (SELECT slice FROM base) AS baseline,
+       t.baseline,
        p.slice,
        p.labels,
        round(p.psi, 4) AS psi,

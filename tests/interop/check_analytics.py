@@ -18,6 +18,8 @@ the script makes, and compares within the tolerance stated next to it:
 - Mean t-intervals (scipy.stats.t.interval with sem): within 1e-9.
 - Wilson intervals (statsmodels proportion_confint): within 1e-9.
 - Chi-square of homogeneity (scipy.stats.chi2_contingency) and PSI (numpy): within 1e-9.
+- Every named query of queries/ that uses them (run as `taskq query NAME --param ...`), recomputed
+  in Python from taskq's base tables: counts exactly, statistics to their printed rounding.
 
 Prints "analytics ok" and exits 0 when every check passes; else lists the differences, exit 1.
 """
@@ -46,6 +48,19 @@ def taskq(sql):
         text=True,
     ).stdout
     return json.loads(out) if out.strip() else []
+
+
+def query(name, *params):
+    args = [TASKQ, "query", name, "--dataset", DATASET, "--format", "json", "--max-rows", "0"]
+    for p in params:
+        args += ["--param", p]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return json.loads(out) if out.strip() else []
+
+
+def same(what, got, want):
+    if got != want:
+        FAILURES.append(f"{what}: taskq {got}, reference {want}")
 
 
 def close(what, got, want, tol):
@@ -278,6 +293,157 @@ def check_drift():
     close("psi", got, want, 1e-9)
 
 
+def check_named_queries():
+    comparisons = taskq(
+        "SELECT project_id AS p, model_a AS a, model_b AS b, outcome AS y, same_model AS s, "
+        "comparison_unit AS u, text_length_a AS la, text_length_b AS lb "
+        "FROM comparisons WHERE source = 'selected_model_id'"
+    )
+    # win_matrix: decided battles both ways round.
+    cells = defaultdict(lambda: [0, 0.0])
+    for r in comparisons:
+        if r["s"] or r["y"] == 0.5:
+            continue
+        for m, o, won in [(r["a"], r["b"], r["y"]), (r["b"], r["a"], 1 - r["y"])]:
+            cells[(m, o)][0] += 1
+            cells[(m, o)][1] += won
+    got = {(r["model"], r["opponent"]): (r["battles"], r["wins"], r["win_rate"]) for r in query("win_matrix")}
+    want = {k: (n, int(w), round(w / n, 4)) for k, (n, w) in cells.items()}
+    same("win_matrix", got, want)
+    # leaderboard of the project with the most comparisons, point fit.
+    counts = defaultdict(int)
+    for r in comparisons:
+        counts[r["p"]] += 1
+    project = max(counts, key=lambda p: (counts[p], p))
+    rows = [r for r in comparisons if r["p"] == project and not r["s"]]
+    models = sorted({r["a"] for r in rows} | {r["b"] for r in rows})
+    index = {m: i for i, m in enumerate(models)}
+    a = np.array([index[r["a"]] for r in rows])
+    b = np.array([index[r["b"]] for r in rows])
+    y = np.array([r["y"] for r in rows], dtype=float)
+    want = bt_fit(len(models), a, b, y, np.ones(len(y)))
+    board = {r["model"]: r for r in query("leaderboard", f"project={project}", "rounds=0")}
+    for k, m in enumerate(models):
+        close(f"leaderboard {project} {m}", board[m]["rating"], round(want[k], 1), 0.051)
+    # agreement: Krippendorff ordinal and percent agreement per key.
+    scores = taskq(
+        "SELECT key, concat(prompt_hash, '/', source_id) AS u, contributor_id AS c, value_num AS v "
+        "FROM message_scores WHERE scope = 'message' AND contributor_id IS NOT NULL"
+    )
+    by_key = defaultdict(list)
+    for r in scores:
+        by_key[r["key"]].append(r)
+    for row in query("agreement", "rounds=0"):
+        rs = by_key[row["key"]]
+        units = sorted({r["u"] for r in rs})
+        raters = sorted({r["c"] for r in rs})
+        data = np.full((len(raters), len(units)), np.nan)
+        for r in rs:
+            data[raters.index(r["c"]), units.index(r["u"])] = r["v"]
+        values = defaultdict(list)
+        for r in rs:
+            values[r["u"]].append(r["v"])
+        pairable = [v for v in values.values() if len(v) >= 2]
+        if len(pairable) and len({x for v in pairable for x in v}) > 1:
+            want = krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal")
+            close(f"agreement {row['key']} alpha", row["alpha"], round(want, 4), 5.1e-5)
+        share = np.mean([
+            sum(c * (c - 1) for c in np.unique(v, return_counts=True)[1]) / (len(v) * (len(v) - 1))
+            for v in pairable
+        ])
+        close(f"agreement {row['key']} percent", row["percent_agreement"], round(share, 4), 5.1e-5)
+        same(f"agreement {row['key']} units", row["units"], len(pairable))
+    # score_by_model and score_by_temperature: t-intervals.
+    numbers = taskq(
+        "SELECT key, model, temperature AS t, value_num AS v FROM message_scores"
+    )
+    def interval(v):
+        v = np.array(v)
+        if len(v) < 2:
+            return v.mean(), None, None
+        lo, hi = stats.t.interval(0.95, df=len(v) - 1, loc=v.mean(), scale=stats.sem(v))
+        return v.mean(), lo, hi
+    groups = defaultdict(list)
+    for r in numbers:
+        groups[(r["key"], r["model"])].append(r["v"])
+    for row in query("score_by_model"):
+        mean, lo, hi = interval(groups[(row["key"], row["model"])])
+        same(f"score_by_model {row['key']} {row['model']} n", row["n"], len(groups[(row["key"], row["model"])]))
+        close(f"score_by_model {row['key']} {row['model']} mean", row["mean"], round(mean, 4), 5.1e-5)
+        if lo is not None and np.isfinite(lo):
+            close(f"score_by_model {row['key']} {row['model']} lower", row["lower"], round(lo, 4), 5.1e-5)
+    temps = defaultdict(list)
+    for r in numbers:
+        if r["key"] == "truthfulness" and r["t"] is not None:
+            temps[("(every model)", r["t"])].append(r["v"])
+            temps[(r["model"], r["t"])].append(r["v"])
+    got = query("score_by_temperature")
+    same("score_by_temperature groups", sorted((r["model"], r["temperature"]) for r in got), sorted(temps))
+    for row in got:
+        mean, lo, hi = interval(temps[(row["model"], row["temperature"])])
+        close(f"score_by_temperature {row['model']} {row['temperature']}", row["mean"], round(mean, 4), 5.1e-5)
+        if hi is not None and np.isfinite(hi):
+            close(f"score_by_temperature {row['model']} {row['temperature']} upper", row["upper"], round(hi, 4), 5.1e-5)
+    # labels_by_model_parameters: bucketed counts.
+    labels = taskq(
+        "SELECT model, temperature AS t, top_p AS p, max_completion_tokens AS m, value "
+        "FROM annotations WHERE model IS NOT NULL AND key = 'instruction_following'"
+    )
+    bucket = lambda x: None if x is None else np.floor(x * 4) / 4
+    want = defaultdict(int)
+    for r in labels:
+        want[(r["model"], bucket(r["t"]), bucket(r["p"]), r["m"], r["value"])] += 1
+    got = {
+        (r["model"], r["temperature_bucket"], r["top_p_bucket"], r["max_completion_tokens"], r["value"]): r["n"]
+        for r in query("labels_by_model_parameters", "key=instruction_following")
+    }
+    same("labels_by_model_parameters", got, dict(want))
+    # contributor_activity: submissions and the labels of each thread's last submitter.
+    subs = taskq(
+        "SELECT task_id AS t, thread_idx AS th, submission_idx AS i, contributor_id AS c "
+        "FROM submissions WHERE contributor_id IS NOT NULL"
+    )
+    last = {}
+    for r in sorted(subs, key=lambda r: r["i"]):
+        last[(r["t"], r["th"])] = r["c"]
+    per_thread = taskq("SELECT task_id AS t, thread_idx AS th, count(*) AS n FROM annotations GROUP BY 1, 2")
+    labelled = defaultdict(int)
+    for r in per_thread:
+        if (r["t"], r["th"]) in last:
+            labelled[last[(r["t"], r["th"])]] += r["n"]
+    tasks_of = defaultdict(set)
+    subs_of = defaultdict(int)
+    for r in subs:
+        tasks_of[r["c"]].add(r["t"])
+        subs_of[r["c"]] += 1
+    got = {r["contributor_id"]: (r["tasks"], r["submissions"], r["labels"]) for r in query("contributor_activity")}
+    want = {c: (len(tasks_of[c]), subs_of[c], labelled[c]) for c in tasks_of}
+    same("contributor_activity", got, want)
+    # drift by batch: PSI and chi-square of each batch against the first.
+    rows = taskq(
+        "SELECT a.batch_id AS s, a.value AS v FROM annotations a JOIN tasks t ON t.task_id = a.task_id "
+        "WHERE a.key = 'truthfulness' AND a.value IS NOT NULL AND t.completed_at IS NOT NULL"
+    )
+    slices = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        slices[r["s"]][r["v"]] += 1
+    base = min(slices)
+    values = sorted({r["v"] for r in rows})
+    got = {r["slice"]: r for r in query("drift", "by=batch", "key=truthfulness")}
+    same("drift slices", sorted(got), sorted(s for s in slices if s != base))
+    for s, row in got.items():
+        e = np.array([slices[base][v] for v in values], dtype=float)
+        a = np.array([slices[s][v] for v in values], dtype=float)
+        ep, ap = np.maximum(e / e.sum(), 1e-4), np.maximum(a / a.sum(), 1e-4)
+        close(f"drift {s} psi", row["psi"], round(float(((ap - ep) * np.log(ap / ep)).sum()), 4), 5.1e-5)
+        table = np.array([e, a])
+        table = table[:, table.sum(axis=0) > 0]
+        if table.shape[1] >= 2:
+            res = stats.chi2_contingency(table)
+            close(f"drift {s} chi2", row["chi2"], round(res.statistic, 4), 5.1e-5)
+            close(f"drift {s} p", row["p_value"], round(res.pvalue, 6), 5.1e-7)
+
+
 def main():
     global TASKQ, DATASET
     TASKQ, DATASET = sys.argv[1], sys.argv[2]
@@ -289,6 +455,7 @@ def main():
     check_cohen()
     check_intervals()
     check_drift()
+    check_named_queries()
     if FAILURES:
         print("\n".join(FAILURES))
         sys.exit(1)

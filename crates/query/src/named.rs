@@ -253,10 +253,15 @@ impl NamedQuery {
                     .unwrap_or_else(|| unquote(&p.default));
                 let value = p.ty.value(text).ok_or_else(|| {
                     QueryError::Statement(format!(
-                        "parameter {} of {} is a {}{}; got `{text}`",
+                        "parameter {} of {} is {}{}; got `{text}`",
                         p.name,
                         self.name,
-                        p.ty.name(),
+                        match p.ty {
+                            ParamType::Int => "an int",
+                            ParamType::Float => "a float",
+                            ParamType::Text => "a text",
+                            ParamType::Date => "a date",
+                        },
                         if p.ty == ParamType::Date {
                             " (YYYY-MM-DD)"
                         } else {

@@ -1052,6 +1052,110 @@ fn schema_of_one_table_gives_each_columns_meaning() {
 }
 
 #[test]
+fn named_queries_run_with_parameters_and_refuse_unknown_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let list = ok(&taskq(d, &["query"]));
+    assert!(
+        list.contains("leaderboard\n  Bradley–Terry leaderboard"),
+        "{list}"
+    );
+    assert!(
+        list.contains("--param since=…  (date, default 1970-01-01)"),
+        "{list}"
+    );
+    assert_eq!(ok(&taskq(d, &["query", "--list"])), list);
+    // The sample's selected-model comparisons, filtered by a bound parameter: the same models
+    // as a query with the value written in.
+    let csv = ok(&taskq(
+        d,
+        &[
+            "query",
+            "leaderboard",
+            "--param",
+            "rounds=0",
+            "-p",
+            "since=2025-07-01",
+            "--format",
+            "csv",
+        ],
+    ));
+    let mut models: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    models.sort();
+    let direct = ok(&taskq(
+        d,
+        &[
+            "sql",
+            "SELECT DISTINCT m FROM (SELECT model_a AS m, completed_at FROM comparisons \
+             WHERE source = 'selected_model_id' UNION ALL SELECT model_b, completed_at FROM comparisons \
+             WHERE source = 'selected_model_id') WHERE completed_at >= TIMESTAMP '2025-07-01T00:00:00Z' ORDER BY m",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert_eq!(models, direct.lines().skip(1).collect::<Vec<_>>());
+    assert!(
+        ok(&taskq(d, &["query", "leaderboard", "--show"])).starts_with("-- name: leaderboard\n")
+    );
+    // Text that would break out of a pasted string stays a value.
+    let o = taskq(
+        d,
+        &[
+            "query",
+            "win_matrix",
+            "-p",
+            "project=x' OR '1'='1",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(ok(&o), "model,opponent,battles,wins,win_rate\n");
+    for (args, says) in [
+        (
+            &["query", "leaderbord"][..],
+            "no named query `leaderbord`; the queries are: label_distribution,",
+        ),
+        (
+            &["query", "leaderboard", "-p", "projet=x"],
+            "leaderboard has no parameter `projet`; its parameters are: source, project, since, rounds, seed",
+        ),
+        (
+            &["query", "leaderboard", "-p", "rounds=many"],
+            "parameter rounds of leaderboard is an int; got `many`",
+        ),
+        (
+            &["query", "label_distribution", "-p", "x=1"],
+            "label_distribution takes no parameters; got `x`",
+        ),
+    ] {
+        let o = taskq(d, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(
+            text(&o.stderr).contains(says),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+    let o = taskq(
+        d,
+        &[
+            "sql",
+            "--file",
+            repo().join("queries/leaderboard.sql").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        text(&o.stderr).contains("the SQL has parameters with no value: $project, $rounds"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn functions_lists_taskqs_own_and_shows_one() {
     let dir = tempfile::tempdir().unwrap();
     let list = ok(&taskq(dir.path(), &["functions"]));
