@@ -107,7 +107,7 @@ macro_rules! judge_and_prompt {
 ),
 prompt AS (
   SELECT task_id, thread_idx, turn_idx,
-         text_hash(string_agg(text, '\n' ORDER BY message_idx)) AS prompt_hash
+         text_hash(string_agg(text_hash(text), '' ORDER BY message_idx)) AS prompt_hash
   FROM messages WHERE role = 'user'
   GROUP BY task_id, thread_idx, turn_idx
 )"
@@ -202,7 +202,7 @@ fn comparisons() -> View {
             c(
                 "prompt_hash",
                 DataType::Utf8,
-                "text_hash of the turn's user messages.",
+                "The turn's prompt: text_hash of its user messages' text_hash values, in order.",
             ),
         ],
         COMPARISONS_SQL,
@@ -237,6 +237,7 @@ placed AS (
          a.key, v.group_idx, coalesce(v.group_idx, v.position) AS place, m.message_idx
   FROM annotation_values v
   JOIN turn_ann a ON a.task_id = v.task_id AND a.annotation_seq = v.annotation_seq
+   AND a.key = v.key
   JOIN assistant m ON m.task_id = a.task_id AND m.thread_idx = a.thread_idx
    AND m.turn_idx = a.turn_idx AND m.source_id = v.value
   WHERE a.value_type = 'array' AND (a.type IS NULL OR a.type IN ('ranked_choices', 'ranked_groups'))
@@ -341,8 +342,9 @@ fn message_scores() -> View {
             c(
                 "prompt_hash",
                 DataType::Utf8,
-                "text_hash of the turn's user messages: the unit of agreement when several \
-                 contributors scored answers to one prompt.",
+                "The turn's prompt: text_hash of its user messages' text_hash values, in order; \
+                 with source_id, the unit of agreement when several contributors scored answers \
+                 to one prompt.",
             ),
         ],
         MESSAGE_SCORES_SQL,

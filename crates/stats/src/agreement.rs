@@ -333,20 +333,21 @@ fn bootstrap(
     rounds: usize,
     seed: u64,
     confidence: f64,
-    statistic: &dyn Fn(&[u32]) -> Option<f64>,
+    statistic: &(dyn Fn(&[u32]) -> Option<f64> + Sync),
 ) -> (Option<f64>, Option<f64>) {
     if n == 0 || rounds == 0 {
         return (None, None);
     }
-    let mut rng = Rng::new(seed);
-    let mut draws = vec![0u32; n];
-    let mut values = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
+    // A generator per round, as for Bradley–Terry: the same intervals on any number of cores.
+    let mut values: Vec<f64> = rng::in_parallel(rounds, |r| {
+        let mut rng = Rng::new(rng::mix(seed, r as u64));
+        let mut draws = vec![0u32; n];
         rng::resample(&mut rng, n, &mut draws);
-        if let Some(v) = statistic(&draws) {
-            values.push(v);
-        }
-    }
+        statistic(&draws)
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     values.sort_by(f64::total_cmp);
     let tail = (1.0 - confidence) / 2.0;
     (

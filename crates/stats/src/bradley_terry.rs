@@ -276,7 +276,7 @@ impl Battles {
         let alpha = options.base.ln();
         let design = Design::new(self, &position, lengths, alpha);
         let n = rated.len();
-        let full = design.table(&vec![1; design.units.len()]);
+        let full = design.table(&design.all_units());
         // With no finite fit, the largest group of models that all beat each other around (the
         // bulk) is rated on its own comparisons, the limit of the likelihood as the others'
         // ratings run off; the others get no rating and a note.
@@ -325,14 +325,11 @@ impl Battles {
         // fit. A round with no finite fit rates its own bulk, placed on the point fit's scale
         // through the models both rate; a model outside it counts as unbounded above (it never
         // lost to the bulk) or below, and where such rounds decide a bound there is no bound.
-        let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(options.rounds); n];
-        let mut above = vec![0usize; n];
-        let mut below = vec![0usize; n];
-        let mut rng = Rng::new(options.seed);
-        let mut draws = vec![0u32; design.units.len()];
-        for _ in 0..options.rounds {
-            rng::resample(&mut rng, design.units.len(), &mut draws);
-            let table = design.table(&draws);
+        // Each round has a generator of its own, seeded from the seed and its number, so the
+        // rounds run in parallel and give the same intervals on any number of cores.
+        let round = |r: usize| -> Vec<f64> {
+            let mut rng = Rng::new(rng::mix(options.seed, r as u64));
+            let table = design.table(&design.resample(&mut rng));
             let round_places = table.unidentified(n);
             let round_active: Vec<bool> = match &round_places {
                 None => vec![true; n],
@@ -352,14 +349,24 @@ impl Battles {
                 };
                 elo.iter_mut().for_each(|x| *x += shift);
             }
+            (0..n)
+                .map(
+                    |k| match round_places.as_ref().map_or(Place::Bulk, |p| p[k]) {
+                        Place::Bulk if !common.is_empty() => elo[k],
+                        Place::Above(_) => f64::INFINITY,
+                        Place::Below(_) => f64::NEG_INFINITY,
+                        _ => f64::NAN,
+                    },
+                )
+                .collect()
+        };
+        let by_round = rng::in_parallel(options.rounds, round);
+        let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(options.rounds); n];
+        let mut above = vec![0usize; n];
+        let mut below = vec![0usize; n];
+        for values in by_round {
             for k in (0..n).filter(|&k| active[k]) {
-                let place = round_places.as_ref().map_or(Place::Bulk, |p| p[k]);
-                let value = match place {
-                    Place::Bulk if !common.is_empty() => elo[k],
-                    Place::Above(_) => f64::INFINITY,
-                    Place::Below(_) => f64::NEG_INFINITY,
-                    _ => f64::NAN,
-                };
+                let value = values[k];
                 above[k] += usize::from(value.is_nan() || value == f64::INFINITY);
                 below[k] += usize::from(value.is_nan() || value == f64::NEG_INFINITY);
                 samples[k].push(value);
@@ -450,8 +457,15 @@ struct Design {
     /// The penalty `ridge / 2 · ‖θ‖²` of every fit: FastChat's style-control ridge with a length
     /// covariate, none without.
     ridge: f64,
-    /// Per unit: its comparisons (i, j, score of i, standardised length feature).
-    units: Vec<Vec<(u32, u32, f64, f64)>>,
+    /// The distinct units: their comparisons (i, j, score of i, standardised length
+    /// feature), with i < j when there is no length feature.
+    patterns: Vec<Vec<(u32, u32, f64, f64)>>,
+    /// Each unit's pattern: a bootstrap draws units and counts patterns.
+    unit_pattern: Vec<u32>,
+    /// The model pairs compared, as (i, j) with i < j, and each pattern's comparisons as
+    /// (pair, score of i): a table without a length feature sums into them.
+    pairs: Vec<(u32, u32)>,
+    pattern_pairs: Vec<Vec<(usize, f64)>>,
 }
 
 /// Comparisons summed by ordered model pair, or one row per comparison with a length feature.
@@ -494,20 +508,84 @@ impl Design {
             }
         }
         units.retain(|u| !u.is_empty());
+        let with_length = lengths.is_some();
+        // Units of the same comparisons are one pattern (most units are one pair and an
+        // outcome), so a round sums a few hundred patterns, not every unit.
+        let mut index: HashMap<Vec<(u32, u32, u64, u64)>, u32> = HashMap::new();
+        let mut patterns = Vec::new();
+        let mut unit_pattern = Vec::with_capacity(units.len());
+        for mut unit in units {
+            if !with_length {
+                for c in &mut unit {
+                    if c.0 > c.1 {
+                        *c = (c.1, c.0, 1.0 - c.2, c.3);
+                    }
+                }
+                unit.sort_by(|x, y| (x.0, x.1, x.2.to_bits()).cmp(&(y.0, y.1, y.2.to_bits())));
+            }
+            let key = unit
+                .iter()
+                .map(|&(i, j, y, f)| (i, j, y.to_bits(), f.to_bits()))
+                .collect();
+            let next = patterns.len() as u32;
+            let p = *index.entry(key).or_insert(next);
+            if p == next {
+                patterns.push(unit);
+            }
+            unit_pattern.push(p);
+        }
+        let mut pair_index: HashMap<(u32, u32), usize> = HashMap::new();
+        let mut pairs = Vec::new();
+        let pattern_pairs = patterns
+            .iter()
+            .map(|unit| {
+                unit.iter()
+                    .map(|&(i, j, y, _)| {
+                        let k = *pair_index.entry((i, j)).or_insert_with(|| {
+                            pairs.push((i, j));
+                            pairs.len() - 1
+                        });
+                        (k, y)
+                    })
+                    .collect()
+            })
+            .collect();
         Design {
             models: position.iter().filter(|&&p| p != usize::MAX).count(),
             alpha,
-            with_length: lengths.is_some(),
-            ridge: if lengths.is_some() { RIDGE } else { 0.0 },
-            units,
+            with_length,
+            ridge: if with_length { RIDGE } else { 0.0 },
+            patterns,
+            unit_pattern,
+            pairs,
+            pattern_pairs,
         }
     }
 
-    /// The comparisons of units drawn `draws[u]` times each.
-    fn table(&self, draws: &[u32]) -> Table {
+    /// How many units each pattern has: the data as they are.
+    fn all_units(&self) -> Vec<u32> {
+        let mut counts = vec![0u32; self.patterns.len()];
+        for &p in &self.unit_pattern {
+            counts[p as usize] += 1;
+        }
+        counts
+    }
+
+    /// A bootstrap round's data: the units drawn with replacement, counted by pattern.
+    fn resample(&self, rng: &mut Rng) -> Vec<u32> {
+        let mut counts = vec![0u32; self.patterns.len()];
+        let n = self.unit_pattern.len();
+        for _ in 0..n {
+            counts[self.unit_pattern[rng.below(n)] as usize] += 1;
+        }
+        counts
+    }
+
+    /// The comparisons of each pattern counted `counts[p]` times.
+    fn table(&self, counts: &[u32]) -> Table {
         if self.with_length {
             let mut rows = Vec::new();
-            for (unit, &d) in self.units.iter().zip(draws) {
+            for (unit, &d) in self.patterns.iter().zip(counts) {
                 if d > 0 {
                     for &(i, j, y, f) in unit {
                         rows.push((i, j, f64::from(d), f64::from(d) * y, f));
@@ -516,28 +594,23 @@ impl Design {
             }
             return Table { rows };
         }
-        let mut pairs: HashMap<(u32, u32), (f64, f64)> = HashMap::new();
-        for (unit, &d) in self.units.iter().zip(draws) {
-            if d == 0 {
-                continue;
-            }
-            let d = f64::from(d);
-            for &(i, j, y, _) in unit {
-                let (key, score) = if i < j {
-                    ((i, j), y)
-                } else {
-                    ((j, i), 1.0 - y)
-                };
-                let e = pairs.entry(key).or_default();
-                e.0 += d;
-                e.1 += d * score;
+        let mut sums = vec![(0.0, 0.0); self.pairs.len()];
+        for (pattern, &d) in self.pattern_pairs.iter().zip(counts) {
+            if d > 0 {
+                let d = f64::from(d);
+                for &(k, score) in pattern {
+                    sums[k].0 += d;
+                    sums[k].1 += d * score;
+                }
             }
         }
-        let mut rows: Vec<_> = pairs
-            .into_iter()
-            .map(|((i, j), (n, w))| (i, j, n, w, 0.0))
+        let rows = self
+            .pairs
+            .iter()
+            .zip(sums)
+            .filter(|(_, (n, _))| *n > 0.0)
+            .map(|(&(i, j), (n, w))| (i, j, n, w, 0.0))
             .collect();
-        rows.sort_by_key(|r| (r.0, r.1));
         Table { rows }
     }
 
