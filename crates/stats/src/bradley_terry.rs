@@ -521,7 +521,7 @@ impl Design {
                         *c = (c.1, c.0, 1.0 - c.2, c.3);
                     }
                 }
-                unit.sort_by(|x, y| (x.0, x.1, x.2.to_bits()).cmp(&(y.0, y.1, y.2.to_bits())));
+                unit.sort_by_key(|x| (x.0, x.1, x.2.to_bits()));
             }
             let key = unit
                 .iter()
