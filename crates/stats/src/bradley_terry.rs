@@ -287,7 +287,7 @@ impl Battles {
         };
         if let Some(places) = &places {
             for (k, &i) in rated.iter().enumerate() {
-                ratings[i].note = places[k].note(n);
+                ratings[i].note = places[k].note();
             }
         }
         if active.iter().filter(|a| **a).count() < 2 {
@@ -776,7 +776,28 @@ impl Table {
             .then(|| sizes.iter().position(|&z| z == largest))
             .flatten();
         let Some(bulk) = bulk else {
-            return Some(vec![Place::Apart; models]);
+            // No bulk to place models against: say of each model whether it never lost, or
+            // never won, against the others it met.
+            let mut lost_outside = vec![false; count];
+            let mut won_outside = vec![false; count];
+            for i in 0..models {
+                for &j in &beat[i] {
+                    if strong[i] != strong[j] {
+                        won_outside[strong[i]] = true;
+                        lost_outside[strong[j]] = true;
+                    }
+                }
+            }
+            return Some(
+                strong
+                    .iter()
+                    .map(|&c| match (won_outside[c], lost_outside[c]) {
+                        (true, false) => Place::Unrated(Some(true)),
+                        (false, true) => Place::Unrated(Some(false)),
+                        _ => Place::Unrated(None),
+                    })
+                    .collect(),
+            );
         };
         let members: Vec<usize> = (0..models).filter(|&i| strong[i] == bulk).collect();
         // Beaten by the bulk (through others): below it; beat it: above it.
@@ -824,12 +845,16 @@ enum Place {
     Above(usize),
     /// In a group that the bulk beat and that never beat it.
     Below(usize),
-    /// Neither, or there is no bulk: models never compared, or two groups of one size.
+    /// Neither: not compared with the bulk both ways round.
     Apart,
+    /// There is no bulk: no two models beat each other around, or two groups of one size
+    /// never compared with each other. Some(true) when its group never lost to the others it
+    /// met, Some(false) when it never won.
+    Unrated(Option<bool>),
 }
 
 impl Place {
-    fn note(self, models: usize) -> Option<String> {
+    fn note(self) -> Option<String> {
         let group = |others: usize| match others {
             0 => String::new(),
             n => format!(" (nor did the {n} others of its group)"),
@@ -844,10 +869,20 @@ impl Place {
                 "no rating: never beat the models rated{}",
                 group(n)
             )),
-            Place::Apart => Some(format!(
-                "no rating: the comparisons do not link it to the largest group of the \
-                 {models} models that all beat each other around"
-            )),
+            Place::Apart => {
+                Some("no rating: it and the models rated have not each beaten the other".into())
+            }
+            Place::Unrated(Some(true)) => {
+                Some("no rating: never lost to the models it was compared with".into())
+            }
+            Place::Unrated(Some(false)) => {
+                Some("no rating: never beat the models it was compared with".into())
+            }
+            Place::Unrated(None) => Some(
+                "no rating: the comparisons leave no one largest group of models that have each \
+                 won and lost against the others"
+                    .into(),
+            ),
         }
     }
 }
@@ -1101,7 +1136,7 @@ mod tests {
                 .note
                 .as_deref()
                 .unwrap()
-                .contains("do not link it"),
+                .contains("no one largest group"),
             "{l:?}"
         );
     }
