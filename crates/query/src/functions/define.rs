@@ -115,6 +115,33 @@ fn coerce(name: &str, args: &[Arg], given: &[DataType]) -> Result<Vec<DataType>>
     Ok(args[..given.len()].iter().map(|a| a.ty.clone()).collect())
 }
 
+/// Debug, equality and hashing by name: the engine tells functions apart by their names.
+macro_rules! by_name {
+    ($t:ident) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))
+                    .field("name", &self.name)
+                    .finish()
+            }
+        }
+
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                self.name == other.name
+            }
+        }
+
+        impl Eq for $t {}
+
+        impl std::hash::Hash for $t {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.name.hash(state);
+            }
+        }
+    };
+}
+
 /// An aggregate that computes from all its rows at once.
 pub(crate) struct Aggregate {
     name: &'static str,
@@ -152,27 +179,7 @@ impl Aggregate {
     }
 }
 
-impl std::fmt::Debug for Aggregate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Aggregate")
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
-impl PartialEq for Aggregate {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-impl Eq for Aggregate {}
-
-impl std::hash::Hash for Aggregate {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+by_name!(Aggregate);
 
 /// The value of a constant argument, evaluated once.
 fn constant(name: &str, arg: &Arg, expr: &Arc<dyn PhysicalExpr>) -> Result<ScalarValue> {
@@ -336,25 +343,7 @@ impl Scalar {
     }
 }
 
-impl std::fmt::Debug for Scalar {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scalar").field("name", &self.name).finish()
-    }
-}
-
-impl PartialEq for Scalar {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-impl Eq for Scalar {}
-
-impl std::hash::Hash for Scalar {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+by_name!(Scalar);
 
 impl ScalarUDFImpl for Scalar {
     fn name(&self) -> &str {
