@@ -185,54 +185,20 @@ impl Ratings {
                 )));
             }
         };
+        if matches!(level, Level::Ordinal | Level::Ratio) && domain.len() > MAX_PAIRED_VALUES {
+            return Err(StatsError::Argument(format!(
+                "{level:?} alpha compares every pair of distinct values, and these have {} \
+                 (more than {MAX_PAIRED_VALUES}): round or bin them, or use 'interval'",
+                domain.len()
+            )));
+        }
         let alpha = |draws: &[u32]| -> Option<f64> {
-            let v = domain.len();
-            let mut o = vec![0.0; v * v];
-            for (unit, &d) in units.iter().zip(draws) {
-                if d == 0 {
-                    continue;
+            match level {
+                Level::Nominal | Level::Interval => {
+                    sums_alpha(&units, &numbers, draws, level == Level::Interval)
                 }
-                let m: f64 = unit.iter().map(|(_, n)| n).sum();
-                for &(c, nc) in unit {
-                    for &(k, nk) in unit {
-                        let pairs = if c == k { nc * (nk - 1.0) } else { nc * nk };
-                        o[c * v + k] += f64::from(d) * pairs / (m - 1.0);
-                    }
-                }
+                Level::Ordinal | Level::Ratio => matrix_alpha(&units, &numbers, draws, level),
             }
-            let marg: Vec<f64> = (0..v).map(|c| o[c * v..(c + 1) * v].iter().sum()).collect();
-            let n: f64 = marg.iter().sum();
-            let delta = |c: usize, k: usize| -> f64 {
-                let (x, y) = (numbers[c], numbers[k]);
-                match level {
-                    Level::Nominal => f64::from(u8::from(c != k)),
-                    Level::Ordinal => {
-                        let (lo, hi) = (c.min(k), c.max(k));
-                        let s: f64 = marg[lo..=hi].iter().sum::<f64>() - (marg[c] + marg[k]) / 2.0;
-                        s * s
-                    }
-                    Level::Interval => (x - y) * (x - y),
-                    Level::Ratio => {
-                        if x + y == 0.0 {
-                            0.0
-                        } else {
-                            ((x - y) / (x + y)).powi(2)
-                        }
-                    }
-                }
-            };
-            let (mut observed, mut expected) = (0.0, 0.0);
-            for c in 0..v {
-                for k in 0..v {
-                    if c == k {
-                        continue;
-                    }
-                    let d = delta(c, k);
-                    observed += o[c * v + k] * d;
-                    expected += marg[c] * marg[k] * d;
-                }
-            }
-            (expected > 0.0).then(|| 1.0 - (n - 1.0) * observed / expected)
         };
         let all = vec![1; units.len()];
         let value = alpha(&all);
@@ -325,6 +291,98 @@ impl Ratings {
             values: values as u64,
         }
     }
+}
+
+/// Ordinal and ratio alpha hold a coincidence matrix of the distinct values squared.
+const MAX_PAIRED_VALUES: usize = 2000;
+
+/// Nominal or interval alpha from per-unit sums, in time and memory linear in the values: the
+/// coincidence matrix's sums have closed forms for these two difference functions.
+fn sums_alpha(
+    units: &[Vec<(usize, f64)>],
+    numbers: &[f64],
+    draws: &[u32],
+    interval: bool,
+) -> Option<f64> {
+    let mut marginal = vec![0.0; numbers.len()];
+    let mut observed = 0.0;
+    for (unit, &d) in units.iter().zip(draws) {
+        if d == 0 {
+            continue;
+        }
+        let d = f64::from(d);
+        let (mut m, mut s1, mut s2, mut q) = (0.0, 0.0, 0.0, 0.0);
+        for &(c, n) in unit {
+            let x = numbers[c];
+            m += n;
+            s1 += n * x;
+            s2 += n * x * x;
+            q += n * n;
+            marginal[c] += d * n;
+        }
+        // Σ over ordered pairs of different coders' values of δ², divided by m − 1.
+        let pairs = if interval {
+            2.0 * (m * s2 - s1 * s1)
+        } else {
+            m * m - q
+        };
+        observed += d * pairs / (m - 1.0);
+    }
+    let n: f64 = marginal.iter().sum();
+    let expected = if interval {
+        let t1: f64 = marginal.iter().zip(numbers).map(|(c, x)| c * x).sum();
+        let t2: f64 = marginal.iter().zip(numbers).map(|(c, x)| c * x * x).sum();
+        2.0 * (n * t2 - t1 * t1)
+    } else {
+        n * n - marginal.iter().map(|c| c * c).sum::<f64>()
+    };
+    (expected > 0.0).then(|| 1.0 - (n - 1.0) * observed / expected)
+}
+
+/// Ordinal or ratio alpha through the coincidence matrix (Krippendorff 2011).
+fn matrix_alpha(
+    units: &[Vec<(usize, f64)>],
+    numbers: &[f64],
+    draws: &[u32],
+    level: Level,
+) -> Option<f64> {
+    let v = numbers.len();
+    let mut o = vec![0.0; v * v];
+    for (unit, &d) in units.iter().zip(draws) {
+        if d == 0 {
+            continue;
+        }
+        let m: f64 = unit.iter().map(|(_, n)| n).sum();
+        for &(c, nc) in unit {
+            for &(k, nk) in unit {
+                let pairs = if c == k { nc * (nk - 1.0) } else { nc * nk };
+                o[c * v + k] += f64::from(d) * pairs / (m - 1.0);
+            }
+        }
+    }
+    let marg: Vec<f64> = (0..v).map(|c| o[c * v..(c + 1) * v].iter().sum()).collect();
+    let n: f64 = marg.iter().sum();
+    let delta = |c: usize, k: usize| -> f64 {
+        let (x, y) = (numbers[c], numbers[k]);
+        if level == Level::Ordinal {
+            let (lo, hi) = (c.min(k), c.max(k));
+            let s: f64 = marg[lo..=hi].iter().sum::<f64>() - (marg[c] + marg[k]) / 2.0;
+            s * s
+        } else if x + y == 0.0 {
+            0.0
+        } else {
+            ((x - y) / (x + y)).powi(2)
+        }
+    };
+    let (mut observed, mut expected) = (0.0, 0.0);
+    for c in 0..v {
+        for k in (0..v).filter(|&k| k != c) {
+            let d = delta(c, k);
+            observed += o[c * v + k] * d;
+            expected += marg[c] * marg[k] * d;
+        }
+    }
+    (expected > 0.0).then(|| 1.0 - (n - 1.0) * observed / expected)
 }
 
 /// A percentile bootstrap interval of `statistic` over `n` resampled units.
@@ -583,6 +641,26 @@ mod tests {
                 .units,
             1
         );
+    }
+
+    #[test]
+    fn interval_alpha_takes_any_number_of_distinct_values() {
+        // 100,000 distinct values: linear for interval and nominal, refused for ordinal.
+        let mut r = Ratings::new();
+        for u in 0..50_000 {
+            let x = f64::from(u);
+            r.push(&u.to_string(), Some("a"), Value::Number(x));
+            r.push(&u.to_string(), Some("b"), Value::Number(x + 0.5));
+        }
+        let a = r.krippendorff_alpha(Level::Interval, 0, 0, 0.95).unwrap();
+        assert!(a.value.unwrap() > 0.999, "{a:?}");
+        // Every pair disagrees and every value is seen once: chance level exactly.
+        let nominal = r.krippendorff_alpha(Level::Nominal, 0, 0, 0.95).unwrap();
+        assert!(nominal.value.unwrap().abs() < 1e-9, "{nominal:?}");
+        let e = r
+            .krippendorff_alpha(Level::Ordinal, 0, 0, 0.95)
+            .unwrap_err();
+        assert!(e.to_string().contains("100000 (more than 2000)"), "{e}");
     }
 
     #[test]

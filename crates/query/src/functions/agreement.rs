@@ -111,7 +111,7 @@ pub(crate) fn krippendorff_alpha() -> AggregateUDF {
             "level",
             ScalarValue::Utf8(Some("nominal".into())),
             "Level of measurement: 'nominal', 'ordinal', 'interval' or 'ratio' (the last three \
-             need numbers).",
+             need numbers; ordinal and ratio take at most 2,000 distinct values).",
         ),
     ];
     args.extend(bootstrap_args());
