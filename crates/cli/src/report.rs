@@ -142,7 +142,7 @@ pub(crate) fn rows(
 /// The columns of every table and view, or of the one named.
 pub(crate) fn schema(name: Option<&str>, out: &mut impl Write) -> Result<()> {
     let (tables, views) = match name {
-        None => (Table::ALL.to_vec(), taskq_query::views()),
+        None => (Table::ALL.to_vec(), taskq_query::views().to_vec()),
         Some(name) => match (Table::from_name(name), taskq_query::view(name)) {
             (Some(t), _) => (vec![t], vec![]),
             (None, Some(v)) => (vec![], vec![v]),

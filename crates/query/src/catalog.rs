@@ -72,7 +72,7 @@ impl SchemaProvider for DatasetSchema {
             return Ok(Some(p.clone()));
         }
         if let Some(v) = views::view(name) {
-            return Ok(Some(Arc::new(v)));
+            return Ok(Some(v));
         }
         let Some(t) = Table::from_name(name) else {
             return Ok(None);

@@ -4,7 +4,7 @@
 //! query's filters, columns and limit applied inside, so they reach the tables' scans), and its
 //! output is cast to the declared types. Opening a session plans nothing.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::catalog::{Session as CatalogSession, TableProvider};
@@ -77,21 +77,20 @@ impl View {
             schema,
         }
     }
-
-    /// The SQL the view is planned from.
-    pub fn sql(&self) -> &'static str {
-        self.sql
-    }
 }
 
+/// The built-in views, made once: every table lookup of every query asks for them.
+static VIEWS: LazyLock<Vec<Arc<View>>> =
+    LazyLock::new(|| vec![Arc::new(comparisons()), Arc::new(message_scores())]);
+
 /// The built-in views, in the order they are documented.
-pub fn views() -> Vec<View> {
-    vec![comparisons(), message_scores()]
+pub fn views() -> &'static [Arc<View>] {
+    &VIEWS
 }
 
 /// The built-in view of that name.
-pub fn view(name: &str) -> Option<View> {
-    views().into_iter().find(|v| v.name == name)
+pub fn view(name: &str) -> Option<Arc<View>> {
+    VIEWS.iter().find(|v| v.name == name).cloned()
 }
 
 /// The thread's contributor (of its last submission) and each turn's prompt, shared by both

@@ -120,14 +120,6 @@ impl Ratings {
         values.push((rater.map(str::to_owned), value));
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&str>, &Value)> {
-        self.units.iter().flat_map(|(u, values)| {
-            values
-                .iter()
-                .map(move |(r, v)| (u.as_str(), r.as_deref(), v))
-        })
-    }
-
     /// The domain in order, and each pairable unit's value counts over it, in unit order.
     fn coded(&self) -> (Vec<Value>, Vec<Vec<(usize, f64)>>) {
         let mut domain: Vec<Value> = self

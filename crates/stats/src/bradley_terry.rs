@@ -144,30 +144,6 @@ impl Battles {
         i
     }
 
-    /// Every comparison as pushed: (unit, model_a, model_b, outcome).
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &str, f64)> {
-        let mut unit_names = vec![""; self.units.len()];
-        for (name, &i) in &self.units {
-            unit_names[i as usize] = name;
-        }
-        self.rows.iter().map(move |r| {
-            (
-                unit_names[r.unit as usize],
-                self.models[r.a as usize].as_str(),
-                self.models[r.b as usize].as_str(),
-                r.outcome,
-            )
-        })
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// Fits ratings with intervals.
     pub fn fit(&self, options: &BtOptions) -> Result<Leaderboard, StatsError> {
         self.fit_inner(options, None)
