@@ -5,6 +5,7 @@
 -- alone do not count.
 -- param: level text = 'ordinal': Krippendorff's level: nominal, ordinal, interval or ratio
 -- param: project text = '': only this project ('' for every project)
+-- param: since date = 1970-01-01: only tasks completed on or after this day (UTC)
 -- param: rounds int = 1000: bootstrap rounds
 SELECT key,
        a.units AS units,
@@ -20,5 +21,6 @@ FROM (SELECT key,
       FROM message_scores
       WHERE scope = 'message' AND contributor_id IS NOT NULL
         AND ($project = '' OR project_id = $project)
+        AND (completed_at >= $since OR completed_at IS NULL AND $since <= TIMESTAMP '1970-01-01T00:00:00Z')
       GROUP BY key)
 ORDER BY key

@@ -4,10 +4,12 @@
 -- Each pair appears both ways round.
 -- param: source text = 'selected_model_id': the preference annotation key the comparisons come from
 -- param: project text = '': only this project ('' for every project)
+-- param: since date = 1970-01-01: only tasks completed on or after this day (UTC)
 WITH decided AS (
   SELECT model_a, model_b, outcome
   FROM comparisons
   WHERE source = $source AND ($project = '' OR project_id = $project)
+    AND (completed_at >= $since OR completed_at IS NULL AND $since <= TIMESTAMP '1970-01-01T00:00:00Z')
     AND NOT same_model AND outcome <> 0.5
 ),
 sides AS (

@@ -355,7 +355,8 @@ def check_named_queries():
         same(f"agreement {row['key']} units", row["units"], len(pairable))
     # score_by_model and score_by_temperature: t-intervals.
     numbers = taskq(
-        "SELECT key, model, temperature AS t, value_num AS v FROM message_scores"
+        "SELECT key, model, temperature AS t, value_num AS v, project_id AS p, "
+        "CAST(CAST(completed_at AS DATE) AS VARCHAR) AS d FROM message_scores"
     )
     def interval(v):
         v = np.array(v)
@@ -372,18 +373,70 @@ def check_named_queries():
         close(f"score_by_model {row['key']} {row['model']} mean", row["mean"], round(mean, 4), 5.1e-5)
         if lo is not None and np.isfinite(lo):
             close(f"score_by_model {row['key']} {row['model']} lower", row["lower"], round(lo, 4), 5.1e-5)
-    temps = defaultdict(list)
-    for r in numbers:
-        if r["key"] == "truthfulness" and r["t"] is not None:
-            temps[("(every model)", r["t"])].append(r["v"])
-            temps[(r["model"], r["t"])].append(r["v"])
-    got = query("score_by_temperature")
-    same("score_by_temperature groups", sorted((r["model"], r["temperature"]) for r in got), sorted(temps))
-    for row in got:
-        mean, lo, hi = interval(temps[(row["model"], row["temperature"])])
-        close(f"score_by_temperature {row['model']} {row['temperature']}", row["mean"], round(mean, 4), 5.1e-5)
-        if hi is not None and np.isfinite(hi):
-            close(f"score_by_temperature {row['model']} {row['temperature']} upper", row["upper"], round(hi, 4), 5.1e-5)
+    # score_by_temperature: every numeric key, over every model and per model; then one
+    # project's scores since the middle day of the data.
+    days = sorted(r["d"] for r in taskq("SELECT CAST(CAST(completed_at AS DATE) AS VARCHAR) AS d FROM tasks WHERE completed_at IS NOT NULL"))
+    since = days[len(days) // 2]
+    def check_temperatures(rows, got, what):
+        temps = defaultdict(list)
+        for r in rows:
+            if r["t"] is not None:
+                temps[(r["key"], "(every model)", r["t"])].append(r["v"])
+                temps[(r["key"], r["model"], r["t"])].append(r["v"])
+        same(f"{what} groups", sorted((r["key"], r["model"], r["temperature"]) for r in got), sorted(temps))
+        for row in got:
+            k = (row["key"], row["model"], row["temperature"])
+            mean, lo, hi = interval(temps[k])
+            same(f"{what} {k} n", row["n"], len(temps[k]))
+            close(f"{what} {k} mean", row["mean"], round(mean, 4), 5.1e-5)
+            if hi is not None and np.isfinite(hi):
+                close(f"{what} {k} upper", row["upper"], round(hi, 4), 5.1e-5)
+    check_temperatures(numbers, query("score_by_temperature"), "score_by_temperature")
+    check_temperatures(
+        [r for r in numbers if r["p"] == project and r["d"] is not None and r["d"] >= since],
+        query("score_by_temperature", f"project={project}", f"since={since}"),
+        f"score_by_temperature project={project} since={since}",
+    )
+    # labels_by_model: counts per key, label and model, overall and with both filters.
+    answers = taskq(
+        "SELECT a.key, a.value, a.model, a.project_id AS p, "
+        "CAST(CAST(t.completed_at AS DATE) AS VARCHAR) AS d "
+        "FROM annotations a JOIN tasks t ON t.task_id = a.task_id WHERE a.model IS NOT NULL"
+    )
+    for params, keep in [
+        ((), lambda r: True),
+        ((f"project={project}", f"since={since}"), lambda r: r["p"] == project and r["d"] is not None and r["d"] >= since),
+    ]:
+        want = defaultdict(int)
+        for r in answers:
+            if keep(r):
+                want[(r["key"], r["value"], r["model"])] += 1
+        got = {(r["key"], r["value"], r["model"]): r["n"] for r in query("labels_by_model", *params)}
+        same(f"labels_by_model {params}", got, dict(want))
+    # throughput_by_day: tasks created and completed per day, median hours to complete.
+    tasks = taskq(
+        "SELECT project_id AS p, CAST(CAST(created_at AS DATE) AS VARCHAR) AS c, "
+        "CAST(CAST(completed_at AS DATE) AS VARCHAR) AS d, "
+        "date_part('epoch', completed_at) - date_part('epoch', created_at) AS secs FROM tasks"
+    )
+    for params, p in [((), None), ((f"project={project}", f"since={since}"), project)]:
+        created, completed, hours = defaultdict(int), defaultdict(int), defaultdict(list)
+        for r in tasks:
+            if p is not None and r["p"] != p:
+                continue
+            if r["c"] is not None:
+                created[r["c"]] += 1
+            if r["d"] is not None:
+                completed[r["d"]] += 1
+                if r["secs"] is not None:
+                    hours[r["d"]].append(r["secs"] / 3600.0)
+        first = since if p is not None else ""
+        want = {
+            d: (created[d], completed[d], round(float(np.median(hours[d])), 2) if hours[d] else None)
+            for d in set(created) | set(completed) if d >= first
+        }
+        got = {r["day"]: (r["created"], r["completed"], r["median_hours"]) for r in query("throughput_by_day", *params)}
+        same(f"throughput_by_day {params}", got, want)
     # labels_by_model_parameters: bucketed counts.
     labels = taskq(
         "SELECT model, temperature AS t, top_p AS p, max_completion_tokens AS m, value "

@@ -56,12 +56,20 @@ pub(crate) fn sync_states(
 /// A dataset opened for reading; holds the sample's temporary folder alive when it is the sample.
 pub(crate) struct Opened {
     dataset: Dataset,
-    _sample: Option<tempfile::TempDir>,
+    sample: Option<tempfile::TempDir>,
 }
 
 impl Opened {
     pub(crate) fn dataset(&self) -> &Dataset {
         &self.dataset
+    }
+
+    /// The folder, or the built-in sample, as a page or message names it.
+    pub(crate) fn describe(&self) -> String {
+        match self.sample {
+            Some(_) => String::from("the built-in sample (taskq gen --tasks 300 --seed 7)"),
+            None => self.dataset.root().display().to_string(),
+        }
     }
 }
 
@@ -85,7 +93,7 @@ pub(crate) async fn for_reading(arg: Option<PathBuf>) -> Result<Opened> {
         let dataset = Dataset::open(&p)?;
         return Ok(Opened {
             dataset,
-            _sample: None,
+            sample: None,
         });
     }
     let dir = tempfile::tempdir().context("creating a folder for the built-in sample")?;
@@ -101,6 +109,6 @@ pub(crate) async fn for_reading(arg: Option<PathBuf>) -> Result<Opened> {
     let dataset = Dataset::open(&root)?;
     Ok(Opened {
         dataset,
-        _sample: Some(dir),
+        sample: Some(dir),
     })
 }

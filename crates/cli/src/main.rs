@@ -2,6 +2,7 @@
 
 mod api;
 mod dataset;
+mod html_report;
 mod progress;
 mod pull;
 mod report;
@@ -90,6 +91,23 @@ enum Command {
         show: bool,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        dataset: DatasetArg,
+    },
+    /// Write one self-contained HTML page of charts: labels per key by model, the leaderboard
+    /// with intervals, win rates, score by temperature, agreement per key, tasks per day. Each
+    /// chart is a named query, captioned with the command that gives its rows; the page loads
+    /// nothing, so it opens offline and can be mailed on.
+    Report {
+        /// Where to write the page
+        #[arg(long, short, default_value = "report.html", value_name = "FILE")]
+        out: PathBuf,
+        /// Only this project's tasks (its project_id)
+        #[arg(long, value_name = "ID")]
+        project: Option<String>,
+        /// Only tasks completed on or after this day, YYYY-MM-DD (UTC)
+        #[arg(long, value_name = "DATE", value_parser = day)]
+        since: Option<chrono::NaiveDate>,
         #[command(flatten)]
         dataset: DatasetArg,
     },
@@ -220,6 +238,12 @@ fn param(s: &str) -> Result<(String, String), String> {
         .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
         .filter(|(k, _)| !k.is_empty())
         .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
+}
+
+/// `YYYY-MM-DD`.
+fn day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("`{s}` is not a day as YYYY-MM-DD: {e}"))
 }
 
 /// How a command that did not fail ended. `main` alone turns it into the exit code.
@@ -432,6 +456,25 @@ async fn run(cli: Cli) -> Result<Outcome> {
             let ds = dataset::for_reading(dataset.dataset).await?;
             let session = Session::open(ds.dataset().clone());
             output.write(&session, query.sql, &values, &out).await?;
+            Ok(Outcome::Done)
+        }
+        Command::Report {
+            out,
+            project,
+            since,
+            dataset,
+        } => {
+            let ds = dataset::for_reading(dataset.dataset).await?;
+            let session = Session::open(ds.dataset().clone());
+            let args = html_report::ReportArgs {
+                out,
+                project,
+                since,
+                dataset: ds.describe(),
+            };
+            let work = html_report::write(&session, &args);
+            until_interrupted("no report written", work).await?;
+            eprintln!("taskq: wrote {}", args.out.display());
             Ok(Outcome::Done)
         }
         Command::Tables { format, dataset } => {

@@ -33,6 +33,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../../queries/labels_by_model_parameters.sql"),
     ),
     (
+        "labels_by_model",
+        include_str!("../../../queries/labels_by_model.sql"),
+    ),
+    (
         "mean_score_by_key_model",
         include_str!("../../../queries/mean_score_by_key_model.sql"),
     ),
@@ -65,6 +69,10 @@ const FILES: &[(&str, &str)] = &[
     (
         "completed_per_day",
         include_str!("../../../queries/completed_per_day.sql"),
+    ),
+    (
+        "throughput_by_day",
+        include_str!("../../../queries/throughput_by_day.sql"),
     ),
     (
         "contributor_activity",
