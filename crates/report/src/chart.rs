@@ -3,8 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use arrow::temporal_conversions::date32_to_datetime;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::ReportError;
@@ -295,6 +297,34 @@ fn around(lo: f64, hi: f64) -> std::ops::Range<f64> {
     lo - pad..hi + pad
 }
 
+type CategoryChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, Positions>>;
+
+/// A chart of numbers along `x` against `names` from the bottom up, with its axes drawn.
+fn category_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    s: &Section,
+    x: std::ops::Range<f64>,
+    names: &[String],
+) -> Result<CategoryChart<'a, 'b>, Failure> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .margin_right(30)
+        .x_label_area_size(40)
+        .y_label_area_size(label_width(names))
+        .build_cartesian_2d(x, positions(names.len()))?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(s.x_label)
+        .y_desc(s.y_label)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&|v| name_at(names, *v))
+        .label_style((FONT, 13))
+        .draw()?;
+    Ok(chart)
+}
+
 fn stacked_bars(
     s: &Section,
     rows: Rows<'_>,
@@ -340,20 +370,7 @@ fn stacked_bars(
         let max = totals.iter().copied().fold(0.0, f64::max);
         let svg = svg((WIDTH, height(cats.len(), series.len())), |root| {
             let plot = legend(root, &series, colors)?;
-            let mut chart = ChartBuilder::on(&plot)
-                .margin(10)
-                .x_label_area_size(40)
-                .y_label_area_size(label_width(&cats))
-                .build_cartesian_2d(upto(max), positions(cats.len()))?;
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .x_desc(s.x_label)
-                .y_desc(s.y_label)
-                .x_label_formatter(&tick)
-                .y_label_formatter(&|v| name_at(&cats, *v))
-                .label_style((FONT, 13))
-                .draw()?;
+            let mut chart = category_chart(&plot, s, upto(max), &cats)?;
             chart.draw_series(bars.iter().map(|&((x0, y), (x1, _), c)| {
                 Rectangle::new([(x0, y - 0.35), (x1, y + 0.35)], c.filled())
             }))?;
@@ -418,21 +435,7 @@ fn intervals(
         (a.min(v), b.max(v))
     });
     let svg = svg((WIDTH, height(n, 0)), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(10)
-            .margin_right(30)
-            .x_label_area_size(40)
-            .y_label_area_size(label_width(&names))
-            .build_cartesian_2d(around(lo, hi), positions(n))?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_desc(s.x_label)
-            .y_desc(s.y_label)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&|v| name_at(&names, *v))
-            .label_style((FONT, 13))
-            .draw()?;
+        let mut chart = category_chart(root, s, around(lo, hi), &names)?;
         let color = PALETTE[0];
         chart.draw_series(points.iter().enumerate().map(|(i, &(v, l, h))| {
             // An open side of the interval is drawn as a point there.
@@ -592,17 +595,9 @@ fn heatmap(
 
 /// Days since 1970 as `YYYY-MM-DD`.
 fn day(days: f64) -> String {
-    // Howard Hinnant's civil-from-days.
-    let z = days.floor() as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    date32_to_datetime(days.floor() as i32)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 /// One line of a chart: its points `(x, y, lower, upper)` in x order.
