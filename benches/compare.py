@@ -1,13 +1,14 @@
 """End-to-end benchmark: taskq side by side with DuckDB, on the same generated corpora.
 
-For each corpus size: generate it with `taskq gen` (unless it is there) and read it once,
+For each `taskq gen` shape and corpus size: generate it (unless it is there) and read it once,
 untimed; flatten it with taskq (`taskq ingest` into an empty dataset, then again into the
 populated one: every task replaced) and with DuckDB (benches/duckdb_flatten.py), alternately;
 then run each headline query of queries/ with `taskq sql --file` and with the `duckdb` command
 line over DuckDB's own Parquet, alternately, each as a whole process (start to last row).
 Answers must match, or the run fails. Prints wall time, MB/s, peak RSS and ratios as Markdown.
 
-usage: python3 benches/compare.py [--sizes 0.25,1,4] [--runs 3] [--query-runs 5] [--work DIR]
+usage: python3 benches/compare.py [--sizes 0.25,1,4] [--shapes mixed,scores] [--runs 3]
+       [--query-runs 5] [--work DIR]
 Run it through benches/compare.sh, which builds taskq and installs DuckDB first.
 """
 
@@ -25,7 +26,6 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TASKQ = os.path.join(REPO, "target", "release", "taskq")
-TASKS_PER_GB = 129_800  # taskq gen writes about 7.7 KB per task
 CORE = ["tasks", "threads", "turns", "messages", "annotations"]
 
 
@@ -94,15 +94,24 @@ HEADLINE = [
 ]
 
 
+def tasks_per_gb(shape):
+    """How many tasks of `shape` make a GB, from a sample of 2,000 (7.7 KB a task for mixed)."""
+    out = subprocess.run([TASKQ, "gen", "--tasks", "2000", "--seed", "42", "--shape", shape],
+                         check=True, capture_output=True).stdout
+    return int(2000 * 1e9 / len(out))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="0.25,1,4")
     ap.add_argument("--runs", type=int, default=1, help="ingest runs per tool and size")
     ap.add_argument("--query-runs", type=int, default=5)
     ap.add_argument("--query-size", type=float, default=1.0, help="corpus (GB) the queries run on")
+    ap.add_argument("--shapes", default="mixed,scores", help="taskq gen shapes, each a corpus")
     ap.add_argument("--work", default="/tmp/taskq-bench")
     args = ap.parse_args()
     sizes = [float(s) for s in args.sizes.split(",")]
+    shapes = args.shapes.split(",")
     os.makedirs(args.work, exist_ok=True)
 
     version = subprocess.run([TASKQ, "--version"], capture_output=True, text=True).stdout.strip()
@@ -113,21 +122,29 @@ def main():
     mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
     print(f"machine: {os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB, {platform.platform()}")
     print(f"versions: {version}; duckdb CLI {duck}; duckdb Python {pyduck}")
+    for shape in shapes:
+        compare_shape(args, shape, sizes)
+
+
+def compare_shape(args, shape, sizes):
+    """The ingest and query tables of one shape's corpora."""
+    per_gb = tasks_per_gb(shape)
+    datasets = {}
     print()
-    print("## Ingest (flatten into tables, committed)")
+    print(f"## Ingest, shape {shape} (flatten into tables, committed)")
     print()
     print("| input | tool | wall s | MB/s | peak RSS MB | taskq speed-up | taskq memory |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    datasets = {}
     for gb in sizes:
-        n = int(TASKS_PER_GB * gb)
-        src = os.path.join(args.work, f"corpus-{n}.jsonl")
+        n = int(per_gb * gb)
+        src = os.path.join(args.work, f"corpus-{shape}-{n}.jsonl")
         if not os.path.exists(src):
-            subprocess.run([TASKQ, "gen", "--tasks", str(n), "--seed", "42", "--out", src], check=True)
+            subprocess.run([TASKQ, "gen", "--tasks", str(n), "--seed", "42", "--shape", shape,
+                            "--out", src], check=True)
         read_through(src)
         mb = os.path.getsize(src) / 1e6
-        ds = os.path.join(args.work, f"taskq-{n}")
-        dd = os.path.join(args.work, f"duckdb-{n}")
+        ds = os.path.join(args.work, f"taskq-{shape}-{n}")
+        dd = os.path.join(args.work, f"duckdb-{shape}-{n}")
         tq, dk, up = [], [], []
         for _ in range(args.runs):
             shutil.rmtree(ds, ignore_errors=True)
@@ -146,7 +163,7 @@ def main():
     gb = args.query_size if args.query_size in datasets else sizes[0]
     ds, dd, n = datasets[gb]
     print()
-    print(f"## Queries (whole process, start to last row; corpus of {n} tasks; median of {args.query_runs})")
+    print(f"## Queries, shape {shape} (whole process, start to last row; corpus of {n} tasks; median of {args.query_runs})")
     print()
     print("| query | rows | taskq s | DuckDB s | taskq speed-up | answers |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")

@@ -17,7 +17,15 @@ const TASKS: usize = 1000;
 
 fn corpus(tasks: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    taskq_gen::generate(&taskq_gen::GenOptions { tasks, seed: 42 }, &mut out).unwrap();
+    taskq_gen::generate(
+        &taskq_gen::GenOptions {
+            tasks,
+            seed: 42,
+            shape: taskq_gen::Shape::Mixed,
+        },
+        &mut out,
+    )
+    .unwrap();
     out
 }
 

@@ -162,6 +162,11 @@ enum Command {
         /// Write to this file instead of standard output; zstd-compressed when it ends in .zst
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// What the corpus is like: `mixed` (every annotation type at every scope, 12 models,
+        /// long answers; the sample's) or `scores` (eight more 1-7 score keys on every answer,
+        /// 30 models with long names, short texts)
+        #[arg(long, default_value = "mixed", value_parser = clap::builder::PossibleValuesParser::new(taskq_gen::Shape::NAMES))]
+        shape: String,
     },
 }
 
@@ -527,8 +532,14 @@ async fn run(cli: Cli) -> Result<Outcome> {
             out.flush()?;
             Ok(Outcome::Done)
         }
-        Command::Gen { tasks, seed, out } => {
-            let opts = taskq_gen::GenOptions { tasks, seed };
+        Command::Gen {
+            tasks,
+            seed,
+            out,
+            shape,
+        } => {
+            let shape = taskq_gen::Shape::from_name(&shape).context("unknown shape")?;
+            let opts = taskq_gen::GenOptions { tasks, seed, shape };
             match out {
                 Some(path) => {
                     let file = std::fs::File::create(&path)

@@ -3,13 +3,14 @@
 use std::io::{self, Write};
 
 use crate::rng::Rng;
-use crate::world::World;
+use crate::world::{Shape, World};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GenOptions {
     pub tasks: usize,
     pub seed: u64,
+    pub shape: Shape,
 }
 
 /// How many raters label an item (see [`crate::world::World::is_item`]).
@@ -17,7 +18,7 @@ const RATERS_PER_ITEM: usize = 3;
 
 /// Writes `opts.tasks` tasks as JSON lines.
 pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<()> {
-    let world = World::new(opts.seed);
+    let world = World::new(opts.seed, opts.shape);
     let mut rng = Rng::new(opts.seed ^ 0x5eed_7a5c_0000_0001);
     let mut i = 0;
     while i < opts.tasks {

@@ -8,9 +8,13 @@
 //! in three tasks, each label of a later rater kept with its project's agreement chance (0.95,
 //! 0.8 or 0.6), else moved to a neighbouring value.
 //!
+//! [`Shape`] picks the mix: `Mixed`, the built-in sample's, or `Scores`, with more score keys,
+//! more models and shorter texts, so benchmarks can check that speed holds on other shapes.
+//!
 //! ```
 //! let mut out = Vec::new();
-//! taskq_gen::generate(&taskq_gen::GenOptions { tasks: 3, seed: 1 }, &mut out).unwrap();
+//! let opts = taskq_gen::GenOptions { tasks: 3, seed: 1, shape: taskq_gen::Shape::Mixed };
+//! taskq_gen::generate(&opts, &mut out).unwrap();
 //! assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 3);
 //! ```
 
@@ -20,3 +24,4 @@ mod text;
 mod world;
 
 pub use generate::{GenOptions, generate};
+pub use world::Shape;

@@ -36,7 +36,94 @@ pub(crate) const AGREEMENT: [f64; 3] = [0.95, 0.8, 0.6];
 pub(crate) struct World {
     projects: Vec<Project>,
     models: Vec<Model>,
+    mix: &'static Mix,
 }
+
+/// What a world is made of, by [`Shape`].
+struct Mix {
+    families: &'static [&'static str],
+    sizes: &'static [&'static str],
+    /// How much better each size is than the one before.
+    quality_step: f64,
+    /// How a model is named from its family, size and a number from 1 to 9.
+    name: fn(&str, &str, usize) -> String,
+    /// A project compares `pool.0 + rng.below(pool.1)` models.
+    pool: (usize, usize),
+    /// Word counts of prompts and of answers: fewest and most.
+    prompt_words: (usize, usize),
+    answer_words: (usize, usize),
+    /// Keys every answer is also scored on, from 1 to 7.
+    score_keys: &'static [&'static str],
+}
+
+/// The kinds of corpus `taskq gen` makes: the mix the built-in sample is drawn from, and one with
+/// other keys, models and texts, for checking that query speed holds on other shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// Every annotation type at every scope; 12 models; answers of 40 to 400 words.
+    #[default]
+    Mixed,
+    /// Score-heavy: each answer also scored 1 to 7 on eight more keys; 30 models with long
+    /// names; prompts of 5 to 30 words and answers of 10 to 80.
+    Scores,
+}
+
+impl Shape {
+    pub const NAMES: [&'static str; 2] = ["mixed", "scores"];
+
+    pub fn from_name(name: &str) -> Option<Shape> {
+        match name {
+            "mixed" => Some(Shape::Mixed),
+            "scores" => Some(Shape::Scores),
+            _ => None,
+        }
+    }
+
+    fn mix(self) -> &'static Mix {
+        match self {
+            Shape::Mixed => &MIXED,
+            Shape::Scores => &SCORES,
+        }
+    }
+}
+
+const MIXED: Mix = Mix {
+    families: MODEL_FAMILIES,
+    sizes: SIZES,
+    quality_step: 0.2,
+    name: |family, size, n| format!("{family}-{size}-2025-{n:02}"),
+    pool: (2, 3),
+    prompt_words: (12, 80),
+    answer_words: (40, 400),
+    score_keys: &[],
+};
+
+const SCORES: Mix = Mix {
+    families: &[
+        "northwind/instruct",
+        "bluefin/chat",
+        "kestrel/reasoner",
+        "lumen/assistant",
+        "quill/writer",
+        "meridian/base-sft",
+    ],
+    sizes: &["7b", "34b", "70b", "180b", "405b"],
+    quality_step: 0.12,
+    name: |family, size, n| format!("{family}-{size}-v2.{n}"),
+    pool: (3, 4),
+    prompt_words: (5, 30),
+    answer_words: (10, 80),
+    score_keys: &[
+        "helpfulness",
+        "harmlessness",
+        "honesty",
+        "coherence",
+        "conciseness",
+        "creativity",
+        "correctness",
+        "style",
+    ],
+};
 
 const DOMAINS: &[&str] = &[
     "Finance",
@@ -110,16 +197,17 @@ mod chrono_free {
 const EPOCH_2025: i64 = 1_735_689_600;
 
 impl World {
-    pub(crate) fn new(seed: u64) -> World {
+    pub(crate) fn new(seed: u64, shape: Shape) -> World {
+        let mix = shape.mix();
         let mut rng = Rng::new(seed);
         let mut models = Vec::new();
-        for family in MODEL_FAMILIES {
-            for (si, size) in SIZES.iter().enumerate() {
+        for family in mix.families {
+            for (si, size) in mix.sizes.iter().enumerate() {
                 let month = 1 + rng.below(9);
                 let n_temperatures = 2 + rng.below(2);
                 models.push(Model {
-                    name: format!("{family}-{size}-2025-{month:02}"),
-                    quality: (0.35 + 0.2 * si as f64 + rng.unit() * 0.2).min(0.95),
+                    name: (mix.name)(family, size, month),
+                    quality: (0.35 + mix.quality_step * si as f64 + rng.unit() * 0.2).min(0.95),
                     temperatures: distinct(
                         &mut rng,
                         &[0.0, 0.2, 0.5, 0.7, 0.9, 1.0],
@@ -150,7 +238,7 @@ impl World {
                     })
                     .collect();
                 let all: Vec<usize> = (0..models.len()).collect();
-                let pool_size = 2 + rng.below(3);
+                let pool_size = mix.pool.0 + rng.below(mix.pool.1);
                 let pool = distinct(&mut rng, &all, pool_size);
                 let agreement = AGREEMENT[projects.len() % AGREEMENT.len()];
                 projects.push(Project {
@@ -163,7 +251,11 @@ impl World {
                 });
             }
         }
-        World { projects, models }
+        World {
+            projects,
+            models,
+            mix,
+        }
     }
 
     /// Whether a task is an item several raters label: some of the completed tasks whose
@@ -357,7 +449,8 @@ impl World {
         if ui == 0 && rng.chance(0.3) {
             messages.push(json!({"role": "system", "content": {"text": "You are a helpful assistant."}, "source_id": "system", "annotations": []}));
         }
-        let mut user = json!({"role": "user", "content": {"text": text::paragraph(rng, 12, 80)}, "source_id": "user", "annotations": []});
+        let (least, most) = self.mix.prompt_words;
+        let mut user = json!({"role": "user", "content": {"text": text::paragraph(rng, least, most)}, "source_id": "user", "annotations": []});
         if rng.chance(0.05) {
             user["content"]["attachments"] = json!([{"content": "UmV2ZW51ZSBRMTogMS4yTQo=", "mime_type": "text/plain", "name": "figures.txt", "scale_url": "https://files.example.com/f.txt"}]);
         }
@@ -465,7 +558,7 @@ impl World {
         bare: bool,
         with_rubric: bool,
     ) -> Value {
-        let body = text::paragraph(rng, 40, 400);
+        let body = text::paragraph(rng, self.mix.answer_words.0, self.mix.answer_words.1);
         let temperature = *rng.pick(&m.temperatures);
         let mut params = json!({"model": m.name, "temperature": temperature, "max_completion_tokens": m.max_tokens});
         if let Some(top_ps) = &m.top_ps {
@@ -481,6 +574,9 @@ impl World {
             scale(bare, "instruction_following", likert(quality, 3, rng), 3),
             scale(bare, "truthfulness", likert(quality, 5, rng), 5),
         ];
+        for key in self.mix.score_keys {
+            anns.push(scale(bare, key, likert(quality, 7, rng), 7));
+        }
         if !bare {
             anns.push(ann(
                 bare,
@@ -602,7 +698,9 @@ fn relabel_all(rng: &mut Rng, v: &mut Value, agreement: f64) {
                     };
                     a["value"] = json!(n + step);
                 }
-                (Value::Number(n), None) if key == "likert_value" => {
+                // A rating with no scale given (a turn's likert_value, or any rating of a bare
+                // task) moves down, or up from the bottom, so that it stays on its scale.
+                (Value::Number(n), None) => {
                     let n = n.as_i64().unwrap_or(1);
                     a["value"] = json!(if n <= 1 { 2 } else { n - 1 });
                 }

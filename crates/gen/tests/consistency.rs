@@ -8,28 +8,45 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use serde_json::Value;
-use taskq_gen::{GenOptions, generate};
+use taskq_gen::{GenOptions, Shape, generate};
 
-fn generated(seed: u64) -> Vec<Value> {
+fn generated(seed: u64, shape: Shape) -> Vec<Value> {
     let mut out = Vec::new();
-    generate(&GenOptions { tasks: 2_000, seed }, &mut out).unwrap();
+    generate(
+        &GenOptions {
+            tasks: 2_000,
+            seed,
+            shape,
+        },
+        &mut out,
+    )
+    .unwrap();
     out.split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())
         .map(|l| serde_json::from_slice(l).unwrap())
         .collect()
 }
 
-/// 2,000 tasks of seed 7 (the sample's) and of seed 42 (the benchmarks'), each made once for
-/// all the tests.
-static SEVEN: LazyLock<Vec<Value>> = LazyLock::new(|| generated(7));
-static FORTY_TWO: LazyLock<Vec<Value>> = LazyLock::new(|| generated(42));
+/// 2,000 tasks of seed 7 (the sample's) and of seed 42 (the benchmarks'), and of seed 42 in the
+/// score-heavy shape, each made once for all the tests.
+static SEVEN: LazyLock<Vec<Value>> = LazyLock::new(|| generated(7, Shape::Mixed));
+static FORTY_TWO: LazyLock<Vec<Value>> = LazyLock::new(|| generated(42, Shape::Mixed));
+static SCORES: LazyLock<Vec<Value>> = LazyLock::new(|| generated(42, Shape::Scores));
 
 fn tasks(seed: u64) -> &'static [Value] {
     match seed {
         7 => &SEVEN,
-        42 => &FORTY_TWO,
-        _ => unreachable!("only seeds 7 and 42 are generated"),
+        _ => unreachable!("only seed 7 is taken alone"),
     }
+}
+
+/// Every corpus, by name.
+fn corpora() -> [(&'static str, &'static [Value]); 3] {
+    [
+        ("seed 7", &SEVEN),
+        ("seed 42", &FORTY_TWO),
+        ("seed 42 scores", &SCORES),
+    ]
 }
 
 fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
@@ -58,34 +75,31 @@ fn assistants(turn: &Value) -> impl Iterator<Item = &Value> {
 
 #[test]
 fn ratings_stay_on_their_own_scale() {
-    for seed in [7, 42] {
+    for (seed, corpus) in corpora() {
         let mut checked = 0;
-        for task in tasks(seed) {
+        for task in corpus {
             let mut anns = Vec::new();
             annotations(task, &mut anns);
             for a in anns.iter().filter(|a| a["type"] == "integer") {
                 let allowed = a["possible_values"].as_array().unwrap();
                 assert!(
                     allowed.contains(&a["value"]),
-                    "seed {seed}: {} = {} is not one of {allowed:?}",
+                    "{seed}: {} = {} is not one of {allowed:?}",
                     a["key"],
                     a["value"]
                 );
                 checked += 1;
             }
         }
-        assert!(
-            checked > 1_000,
-            "seed {seed}: only {checked} integer ratings"
-        );
+        assert!(checked > 1_000, "{seed}: only {checked} integer ratings");
     }
 }
 
 #[test]
 fn a_turn_never_compares_a_model_with_itself() {
-    for seed in [7, 42] {
+    for (seed, corpus) in corpora() {
         let mut pairwise = 0;
-        for task in tasks(seed) {
+        for task in corpus {
             for turn in array(task, "threads")
                 .iter()
                 .flat_map(|t| array(t, "turns"))
@@ -94,14 +108,11 @@ fn a_turn_never_compares_a_model_with_itself() {
                     .map(|m| &m["model_parameters"]["model"])
                     .collect();
                 let distinct: BTreeSet<String> = models.iter().map(|m| m.to_string()).collect();
-                assert_eq!(distinct.len(), models.len(), "seed {seed}: {models:?}");
+                assert_eq!(distinct.len(), models.len(), "{seed}: {models:?}");
                 pairwise += usize::from(models.len() >= 2);
             }
         }
-        assert!(
-            pairwise > 1_000,
-            "seed {seed}: only {pairwise} pairwise turns"
-        );
+        assert!(pairwise > 1_000, "{seed}: only {pairwise} pairwise turns");
     }
 }
 
@@ -164,12 +175,9 @@ fn answers(task: &Value) -> String {
 
 #[test]
 fn items_go_to_three_contributors_who_agree_at_their_projects_level() {
-    for seed in [7, 42] {
+    for (seed, corpus) in corpora() {
         let mut items: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
-        for t in tasks(seed)
-            .iter()
-            .filter(|t| !array(t, "threads").is_empty())
-        {
+        for t in corpus.iter().filter(|t| !array(t, "threads").is_empty()) {
             items.entry(answers(t)).or_default().push(t);
         }
         // Per project: labels compared between an item's first rater and a later one, and
@@ -178,14 +186,14 @@ fn items_go_to_three_contributors_who_agree_at_their_projects_level() {
         let mut multi = 0;
         for copies in items.values().filter(|c| c.len() > 1) {
             multi += 1;
-            assert_eq!(copies.len(), 3, "seed {seed}: an item has three raters");
+            assert_eq!(copies.len(), 3, "{seed}: an item has three raters");
             for k in 0..array(copies[0], "threads").len() {
                 let who: BTreeSet<String> = copies
                     .iter()
                     .flat_map(|t| array(&array(t, "threads")[k], "submissions"))
                     .map(|s| s["contributor_id"].to_string())
                     .collect();
-                assert_eq!(who.len(), 3, "seed {seed}: thread {k} of an item: {who:?}");
+                assert_eq!(who.len(), 3, "{seed}: thread {k} of an item: {who:?}");
             }
             let labels = |t: &Value| {
                 let mut out = Vec::new();
@@ -209,7 +217,7 @@ fn items_go_to_three_contributors_who_agree_at_their_projects_level() {
                 }
             }
         }
-        assert!(multi > 50, "seed {seed}: {multi} multi-rated items");
+        assert!(multi > 50, "{seed}: {multi} multi-rated items");
         let levels = [0.95, 0.8, 0.6];
         let mut seen = BTreeSet::new();
         for (project, (n, same)) in kept.iter().filter(|(_, (n, _))| *n >= 200) {
@@ -217,9 +225,9 @@ fn items_go_to_three_contributors_who_agree_at_their_projects_level() {
             let level = levels
                 .iter()
                 .position(|l| (rate - l).abs() < 0.06)
-                .unwrap_or_else(|| panic!("seed {seed}: {project} agrees at {rate:.3} ({n})"));
+                .unwrap_or_else(|| panic!("{seed}: {project} agrees at {rate:.3} ({n})"));
             seen.insert(level);
         }
-        assert!(seen.len() >= 2, "seed {seed}: levels seen {seen:?}");
+        assert!(seen.len() >= 2, "{seed}: levels seen {seen:?}");
     }
 }

@@ -50,7 +50,14 @@ impl TestServer {
     /// three projects with two batches each; each project has two deliveries.
     pub fn start(key: &str, tasks: usize) -> TestServer {
         let mut lines = Vec::new();
-        let _ = taskq_gen::generate(&taskq_gen::GenOptions { tasks, seed: 11 }, &mut lines);
+        let _ = taskq_gen::generate(
+            &taskq_gen::GenOptions {
+                tasks,
+                seed: 11,
+                shape: taskq_gen::Shape::Mixed,
+            },
+            &mut lines,
+        );
         let tasks: Vec<Value> = lines
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
@@ -134,6 +141,7 @@ impl TestServer {
         let opts = taskq_gen::GenOptions {
             tasks: n,
             seed: 1000 + s.tasks.len() as u64,
+            shape: taskq_gen::Shape::Mixed,
         };
         let _ = taskq_gen::generate(&opts, &mut lines);
         let at = completed_at.to_rfc3339_opts(SecondsFormat::Millis, true);

@@ -145,6 +145,7 @@ fn an_interrupted_ingest_says_so_commits_nothing_and_leaves_no_file() {
             &taskq_gen::GenOptions {
                 tasks: 3000,
                 seed: 3,
+                shape: taskq_gen::Shape::Mixed,
             },
             &mut tasks,
         )
