@@ -55,7 +55,8 @@ pub struct Column {
     pub ty: ColType,
     pub nullable: bool,
     /// Values repeat many times within a row group (keys, types, roles, models, ids of projects
-    /// and batches, the task id of a child row): stored dictionary-encoded. Free text and JSON
+    /// and batches, the task id of a child row, numeric scores): stored dictionary-encoded, so a
+    /// reader decompresses a few bits a value instead of the plain values. Free text and JSON
     /// are not, where a dictionary costs ingest time and saves nothing after zstd; nor columns
     /// that follow a table's cluster column, whose values come in runs that plain pages
     /// compress to as little at less cost than interning each value.
@@ -418,7 +419,7 @@ tables! {
         description: Utf8 nostats = "Question description.",
         value: Utf8 = "The value as text that groups naturally: a string's text, a number as written, `true`/`false`, compact JSON for lists and objects; null when null or missing.",
         value_type: Utf8 = "JSON kind of the value: `string`, `number`, `boolean`, `array`, `object`, `null`; null when missing.",
-        value_num: Float64 = "The value when it is a number.",
+        value_num: Float64 dictionary = "The value when it is a number.",
         value_bool: Boolean = "The value when it is a boolean.",
         value_json: Utf8 nostats = "The value as JSON (workspace tokens redacted); null when missing.",
         labels: Utf8List = "Display labels of the options.",
@@ -477,15 +478,18 @@ mod tests {
     }
 
     #[test]
-    fn only_strings_are_dictionary_encoded() {
+    fn only_strings_and_scores_are_dictionary_encoded() {
         let dictionary = |t: Table| t.columns().iter().filter(|c| c.dictionary).count();
         // Not `scope`, `type` and `value_type`, which follow the key the row groups are ordered by.
-        assert_eq!(dictionary(Table::Annotations), 7);
+        assert_eq!(dictionary(Table::Annotations), 8);
         assert_eq!(dictionary(Table::Tasks), 8, "a task's own id is unique");
         assert!(!annotations::COLUMNS[annotations::Col::scope as usize].nullable);
+        let value_num = annotations::COLUMNS[annotations::Col::value_num as usize];
+        assert!(value_num.dictionary);
         for t in Table::ALL {
             for c in t.columns().iter().filter(|c| c.dictionary) {
-                assert_eq!(c.ty, ColType::Utf8, "{t}.{}", c.name());
+                let score = c.name() == value_num.name() && *t == Table::Annotations;
+                assert!(c.ty == ColType::Utf8 || score, "{t}.{}", c.name());
             }
         }
     }
