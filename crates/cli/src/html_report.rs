@@ -25,15 +25,16 @@ pub(crate) async fn write(session: &Session, args: &ReportArgs) -> Result<()> {
         check_project(session, p).await?;
     }
     let mut given = Vec::new();
-    let mut command_args = String::new();
     if let Some(p) = &args.project {
         given.push((String::from("project"), p.clone()));
-        command_args.push_str(&format!(" -p project={}", shell_word(p)));
     }
     if let Some(d) = &args.since {
         given.push((String::from("since"), d.to_string()));
-        command_args.push_str(&format!(" -p since={d}"));
     }
+    let command_args: String = given
+        .iter()
+        .map(|(k, v)| format!(" -p {k}={}", shell_word(v)))
+        .collect();
     let mut sections = Vec::with_capacity(SECTIONS.len());
     for s in SECTIONS {
         let query = taskq_query::named_query(s.query)?;
@@ -50,27 +51,29 @@ pub(crate) async fn write(session: &Session, args: &ReportArgs) -> Result<()> {
             batches: result.batches,
         });
     }
-    let mut facts = vec![(String::from("Dataset"), args.dataset.clone())];
-    facts.push((
-        String::from("Project"),
-        args.project
-            .clone()
-            .unwrap_or_else(|| String::from("every project")),
-    ));
-    facts.push((
-        String::from("Tasks completed"),
-        args.since
-            .map(|d| format!("on or after {d}"))
-            .unwrap_or_else(|| String::from("any day")),
-    ));
-    facts.push((
-        String::from("Made"),
-        format!(
-            "{} by taskq {}",
-            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
-            env!("CARGO_PKG_VERSION")
+    let facts = vec![
+        (String::from("Dataset"), args.dataset.clone()),
+        (
+            String::from("Project"),
+            args.project
+                .clone()
+                .unwrap_or_else(|| String::from("every project")),
         ),
-    ));
+        (
+            String::from("Tasks completed"),
+            args.since
+                .map(|d| format!("on or after {d}"))
+                .unwrap_or_else(|| String::from("any day")),
+        ),
+        (
+            String::from("Made"),
+            format!(
+                "{} by taskq {}",
+                chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+                env!("CARGO_PKG_VERSION")
+            ),
+        ),
+    ];
     let page = Page {
         title: String::from("taskq report"),
         facts,

@@ -248,10 +248,6 @@ impl Ranged for Positions {
     }
 }
 
-fn positions(n: usize) -> Positions {
-    Positions(n)
-}
-
 /// A tick's number: whole numbers without decimals, others with at most three.
 fn tick(v: &f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -267,23 +263,21 @@ fn height(rows: usize, entries: usize) -> u32 {
     (90 + ROW * rows as u32).max(60 + 20 * entries as u32)
 }
 
+/// The position of a categorical axis of `n` that `v` stands on, if any.
+fn slot(n: usize, v: f64) -> Option<usize> {
+    let i = v.round();
+    (i >= 0.0 && (i as usize) < n && (v - i).abs() < 1e-9).then_some(i as usize)
+}
+
 /// Position `v` numbered from 1, or nothing between positions.
 fn number_at(n: usize, v: f64) -> String {
-    let i = v.round();
-    if i >= 0.0 && (i as usize) < n && (v - i).abs() < 1e-9 {
-        (i as usize + 1).to_string()
-    } else {
-        String::new()
-    }
+    slot(n, v).map(|i| (i + 1).to_string()).unwrap_or_default()
 }
 
 fn name_at(names: &[String], v: f64) -> String {
-    let i = v.round();
-    if i >= 0.0 && (i as usize) < names.len() && (v - i).abs() < 1e-9 {
-        short(&names[i as usize])
-    } else {
-        String::new()
-    }
+    slot(names.len(), v)
+        .map(|i| short(&names[i]))
+        .unwrap_or_default()
 }
 
 /// `0..max` with some room above, and never empty.
@@ -312,7 +306,7 @@ fn category_chart<'a, 'b>(
         .margin_right(30)
         .x_label_area_size(40)
         .y_label_area_size(label_width(names))
-        .build_cartesian_2d(x, positions(names.len()))?;
+        .build_cartesian_2d(x, Positions(names.len()))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -525,15 +519,14 @@ fn heatmap(
         ));
     }
     let cell = (700 / n as u32).clamp(44, 90);
-    let side = label_width(&names);
-    let side = side + 24;
+    let side = label_width(&names) + 24;
     let size = (side + 40 + cell * n as u32, 110 + cell * n as u32);
     let svg = svg(size, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(10)
             .x_label_area_size(50)
             .y_label_area_size(side)
-            .build_cartesian_2d(positions(n), positions(n))?;
+            .build_cartesian_2d(Positions(n), Positions(n))?;
         chart
             .configure_mesh()
             .disable_mesh()
@@ -541,12 +534,10 @@ fn heatmap(
             .y_desc(s.y_label)
             .x_label_formatter(&|v| number_at(n, *v))
             .y_label_formatter(&|v| {
-                let row = name_at(&rows_top_down, *v);
                 // Rows are numbered from the top, and the columns take the rows' numbers.
-                match number_at(n, *v).parse::<usize>() {
-                    Ok(k) => format!("{row}  {}", n + 1 - k),
-                    Err(_) => row,
-                }
+                slot(n, *v).map_or_else(String::new, |p| {
+                    format!("{}  {}", short(&rows_top_down[p]), n - p)
+                })
             })
             .label_style((FONT, 12))
             .draw()?;
